@@ -1,0 +1,151 @@
+// The configuration schema: every key the appliance menus may set, its
+// default and its rule. This table is the contract with the menus; the
+// README's configuration reference is generated from the same entries.
+
+import { bool, bytes, int, list, oneOf, text, type Field, type TextRule } from './fields.ts';
+import {
+  isAbsolutePath, isEmail, isHostname, isIPv4, isLoopbackAddress, isNoProxyEntry, isPrintableAscii, parseHostPort,
+} from './rules.ts';
+
+export interface Config {
+  appliance: { id: string; hostname: string; productName: string; model: string; serial: string };
+  tmsp: {
+    enabled: boolean; logServer: string; protocol: 'ssh' | 'ssl'; uploadIntervalMinutes: number;
+    statusServer: string; username: string; password: string; registrationEmail: string; useProxy: boolean;
+  };
+  proxy: { host: string; port: number; username: string; password: string; noProxy: string[] };
+  sms: {
+    enabled: boolean; server: string; username: string; password: string;
+    objectTypes: Array<'ipv4' | 'domain'>; riskLevel: 'high' | 'high-medium' | 'high-medium-low';
+  };
+  ingest: {
+    unixSocket: string; listenAddress: string; udpPort: number; tcpPort: number; tcpMaxConnections: number;
+    maxMessageBytes: number; files: string[]; tailStartAt: 'beginning' | 'end'; tailPollMs: number;
+  };
+  spool: {
+    budgetBytes: number; chunkMaxBytes: number; chunkMaxAgeMs: number; durability: 'full' | 'normal';
+    compressionLevel: number; maxPendingBytes: number;
+  };
+  daemon: { stateDir: string; controlSocket: string; logLevel: 'error' | 'warn' | 'info' | 'debug' };
+}
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const GiB = 1024 * MiB;
+
+const hostPort: TextRule = {
+  rule: 'must be a host name or IP address, optionally followed by :port (1-65535)',
+  test: (s) => parseHostPort(s) !== undefined,
+  normalise: (s) => s.trim(),
+};
+const credential = (max: number): TextRule => ({
+  rule: `must be 1-${max} printable ASCII characters`,
+  test: (s) => s.length <= max && isPrintableAscii(s),
+});
+const basicUser = (max: number): TextRule => ({
+  rule: `must be 1-${max} printable ASCII characters without ":" (HTTP Basic authentication cannot carry it)`,
+  test: (s) => s.length <= max && isPrintableAscii(s) && !s.includes(':'),
+});
+// Values that end up in SMS TagData, which is a comma-separated pair list.
+const tagText: TextRule = {
+  rule: 'must be 1-255 printable ASCII characters without a comma (it becomes an SMS tag value)',
+  test: (s) => s.length <= 255 && isPrintableAscii(s) && !s.includes(','),
+};
+const absPath: TextRule = { rule: 'must be an absolute path', test: isAbsolutePath };
+
+export const FIELDS: readonly Field[] = [
+  // The appliance's identity, set by the board; empty means "ask the OS".
+  text('appliance.id', '', {
+    rule: 'must be 1-64 characters of letters, digits, ".", "_" or "-", not starting with "."', optional: true,
+    test: (s) => /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$/.test(s),
+  }, { doc: 'Identifier used in batch names and MQTT topics; empty = derived from the host name.' }),
+  text('appliance.hostname', '', { rule: 'must be a host name (RFC 1123)', optional: true, test: isHostname },
+    { doc: 'Appliance host name reported to TMSP and tagged on SMS entries; empty = the OS host name.' }),
+  text('appliance.productName', 'Threat Discovery Appliance', tagText,
+    { doc: 'Product name (SMS tag "Trend Micro Publisher", TMSP registration).' }),
+  text('appliance.model', '', { ...tagText, optional: true }, { doc: 'Model reported at registration.' }),
+  text('appliance.serial', '', { ...tagText, optional: true }, { doc: 'Serial number reported at registration.' }),
+
+  // Seed 000: "Send logs and data to Threat Management Services Portal".
+  bool('tmsp.enabled', false, { doc: 'Send logs and data to TMSP.' }),
+  text('tmsp.logServer', '', { ...hostPort, optional: true },
+    { doc: 'TMSP log server; port defaults to 22 (ssh) or 443 (ssl).' }),
+  oneOf('tmsp.protocol', 'ssh', ['ssh', 'ssl'], { doc: 'Upload protocol: ssh (SFTP) or ssl (HTTPS PUT).' }),
+  int('tmsp.uploadIntervalMinutes', 60, 1, 1440, { doc: 'How often to send logs to TMSP.', unit: 'minutes' }),
+  text('tmsp.statusServer', '', { ...hostPort, optional: true },
+    { doc: 'TMSP status server (MQTT); port defaults to 8883.' }),
+  text('tmsp.username', '', { ...basicUser(64), optional: true }, { doc: 'TMSP user name.' }),
+  text('tmsp.password', '', { ...credential(128), optional: true }, { doc: 'TMSP password.', secret: true }),
+  text('tmsp.registrationEmail', '', {
+    rule: 'must be an email address such as admin@example.com', optional: true, test: isEmail,
+    normalise: (s) => s.trim(),
+  }, { doc: 'Registration email address.' }),
+  bool('tmsp.useProxy', false, { doc: 'Connect to TMSP through the appliance proxy.' }),
+
+  // The appliance-wide proxy (Proxy Settings screen).
+  text('proxy.host', '', {
+    rule: 'must be a host name or IP address', optional: true,
+    test: (s) => isIPv4(s) || isHostname(s), normalise: (s) => s.trim(),
+  }, { doc: 'Proxy server host.' }),
+  int('proxy.port', 8080, 1, 65535, { doc: 'Proxy server port.' }),
+  text('proxy.username', '', { ...basicUser(64), optional: true }, { doc: 'Proxy user name (Basic).' }),
+  text('proxy.password', '', { ...credential(128), optional: true }, { doc: 'Proxy password.', secret: true }),
+  list('proxy.noProxy', [], {
+    rule: 'is a host name, .domain suffix, IP address or IPv4 CIDR (a.b.c.d/n)', test: isNoProxyEntry,
+    normalise: (s) => s.trim().toLowerCase(),
+  }, { doc: 'Destinations reached directly, never through the proxy.' }),
+
+  // Seed 004: TippingPoint SMS object distribution.
+  bool('sms.enabled', false, { doc: 'Object Distribution to the TippingPoint SMS.' }),
+  text('sms.server', '', { rule: 'must be an IPv4 address such as 192.0.2.10', optional: true, test: isIPv4 },
+    { doc: 'SMS server; the seed requires the IPv4 address of the SMS.' }),
+  text('sms.username', '', { ...basicUser(15), optional: true }, { doc: 'SMS user name (1-15 characters).' }),
+  text('sms.password', '', { ...credential(15), optional: true },
+    { doc: 'SMS password (1-15 characters).', secret: true }),
+  list('sms.objectTypes', ['ipv4', 'domain'], {
+    rule: 'is ipv4 or domain', minItems: 1, test: (s) => s === 'ipv4' || s === 'domain',
+    normalise: (s) => s.trim().toLowerCase(),
+  }, { doc: 'Suspicious object types to distribute.' }),
+  oneOf('sms.riskLevel', 'high', ['high', 'high-medium', 'high-medium-low'],
+    { doc: 'Distribute objects of: High only | High and medium | High, medium, and low.' }),
+
+  // Firmware defaults the board may override.
+  text('ingest.unixSocket', '/run/tmsp-agent/log.sock', { ...absPath, optional: true },
+    { doc: 'Unix datagram syslog socket (like /dev/log); empty disables it.' }),
+  text('ingest.listenAddress', '127.0.0.1', {
+    rule: 'must be a loopback address (127.x.x.x or ::1)', test: isLoopbackAddress,
+  }, { doc: 'Address the UDP and TCP syslog listeners bind to.' }),
+  int('ingest.udpPort', 5514, 0, 65535, { doc: 'UDP syslog port on the loopback; 0 disables it.' }),
+  int('ingest.tcpPort', 5514, 0, 65535, { doc: 'TCP syslog port (newline or octet-counted framing); 0 disables it.' }),
+  int('ingest.tcpMaxConnections', 64, 1, 1024, { doc: 'Concurrent TCP syslog connections accepted.' }),
+  bytes('ingest.maxMessageBytes', 64 * KiB, 1 * KiB, 64 * KiB,
+    { doc: 'Longer messages are truncated to this size and counted.' }),
+  list('ingest.files', [], { rule: 'is an absolute path', test: isAbsolutePath },
+    { doc: 'Log files to follow (rename and copy-truncate rotation aware).' }),
+  oneOf('ingest.tailStartAt', 'beginning', ['beginning', 'end'],
+    { doc: 'Where to start a file seen for the first time.' }),
+  int('ingest.tailPollMs', 500, 50, 60000, { doc: 'How often followed files are checked.', unit: 'ms' }),
+
+  bytes('spool.budgetBytes', 128 * MiB, 8 * MiB, 64 * GiB,
+    { doc: 'Disk budget for the whole spool database, WAL included. Oldest chunks are dropped beyond it.' }),
+  bytes('spool.chunkMaxBytes', 1 * MiB, 64 * KiB, 16 * MiB,
+    { doc: 'A chunk is sealed when its uncompressed records reach this size.' }),
+  int('spool.chunkMaxAgeMs', 5000, 100, 600000,
+    { doc: 'A chunk is sealed when its oldest record is this old.', unit: 'ms' }),
+  oneOf('spool.durability', 'full', ['full', 'normal'],
+    { doc: 'full: every sealed chunk is fsynced before it counts; normal: fsync at checkpoints only.' }),
+  int('spool.compressionLevel', 6, 1, 9, { doc: 'gzip level for chunks.' }),
+  bytes('spool.maxPendingBytes', 8 * MiB, 1 * MiB, 256 * MiB,
+    { doc: 'Uncompressed bytes that may wait for compression; beyond it push sources are shed and counted.' }),
+
+  text('daemon.stateDir', '/var/lib/tmsp-agent', absPath, { doc: 'State database and spool directory.' }),
+  text('daemon.controlSocket', '/run/tmsp-agent/control.sock', absPath,
+    { doc: 'Control socket used by the CLI (mode 0660).' }),
+  oneOf('daemon.logLevel', 'info', ['error', 'warn', 'info', 'debug'], { doc: 'Daemon log level.' }),
+];
+
+export const FIELD_BY_KEY: ReadonlyMap<string, Field> = new Map(FIELDS.map((f) => [f.key, f]));
+
+export const SECRET_KEYS: readonly string[] = FIELDS.filter((f) => f.secret).map((f) => f.key);
+
+export const SECTIONS: readonly string[] = [...new Set(FIELDS.map((f) => f.key.split('.')[0]!))];

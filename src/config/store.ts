@@ -1,0 +1,103 @@
+// The configuration file: a sparse JSON document (only what the board or the
+// operator set), written atomically with mode 0600 because it holds secrets.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { AgentError, ConfigInvalidError } from '../errors.ts';
+import type { Config } from './schema.ts';
+import { SECRET_KEYS } from './schema.ts';
+import { resolve, type ConfigDoc } from './validate.ts';
+
+export const DEFAULT_CONFIG_PATH = '/etc/tmsp-agent/config.json';
+
+export function readDoc(file: string): ConfigDoc {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new AgentError('E_CONFIG_IO', `cannot read ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    return JSON.parse(text) as ConfigDoc;
+  } catch (err) {
+    throw new ConfigInvalidError([{
+      field: '(document)', rule: 'must be valid JSON',
+      message: `${file}: must be valid JSON (${(err as Error).message})`,
+    }]);
+  }
+}
+
+export function load(file: string): Config {
+  return resolve(readDoc(file));
+}
+
+/** temp file (0600) → write → fsync → rename → fsync directory. */
+export function writeAtomic(file: string, data: string, mode = 0o600): void {
+  const dir = path.dirname(file);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o750 });
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(tmp, 'wx', mode);
+    fs.fchmodSync(fd, mode); // the umask must not widen or narrow what we asked for
+    fs.writeSync(fd, data);
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fd = undefined;
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    if (fd !== undefined) fs.closeSync(fd);
+    fs.rmSync(tmp, { force: true });
+    throw new AgentError('E_CONFIG_IO', `cannot write ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  const dfd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(dfd);
+  } finally {
+    fs.closeSync(dfd);
+  }
+}
+
+/** Validate first, then write; an invalid document never reaches the disk. */
+export function save(file: string, doc: ConfigDoc): Config {
+  const config = resolve(doc);
+  writeAtomic(file, `${JSON.stringify(doc, null, 2)}\n`);
+  return config;
+}
+
+export const MASK = '********';
+
+/** A copy safe to print: secrets that are set become MASK. */
+export function masked<T extends ConfigDoc | Config>(c: T): T {
+  const copy = structuredClone(c) as unknown as ConfigDoc;
+  for (const key of SECRET_KEYS) {
+    const [section, name] = key.split('.') as [string, string];
+    const s = copy[section];
+    if (s && typeof s[name] === 'string' && s[name] !== '') s[name] = MASK;
+  }
+  return copy as unknown as T;
+}
+
+/** The document without its secrets (for exports that leave the appliance). */
+export function withoutSecrets(doc: ConfigDoc): ConfigDoc {
+  const copy = structuredClone(doc);
+  for (const key of SECRET_KEYS) {
+    const [section, name] = key.split('.') as [string, string];
+    if (copy[section]) delete copy[section][name];
+  }
+  return copy;
+}
+
+/** `incoming` with any secret it leaves out taken from `current`. */
+export function keepSecrets(incoming: ConfigDoc, current: ConfigDoc): ConfigDoc {
+  const doc = structuredClone(incoming);
+  for (const key of SECRET_KEYS) {
+    const [section, name] = key.split('.') as [string, string];
+    const cur = current[section]?.[name];
+    const into = doc[section];
+    if (cur === undefined || (into !== undefined && (typeof into !== 'object' || name in into))) continue;
+    (doc[section] ??= {})[name] = cur;
+  }
+  return doc;
+}
