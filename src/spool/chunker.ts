@@ -1,0 +1,191 @@
+// The open chunk: encoded records stream into one gzip member, compressed on
+// libuv's thread pool while the main thread keeps reading sockets. A chunk
+// is sealed when its uncompressed size or its age reaches the limit; sealed
+// chunks are handed on strictly in order.
+//
+// Memory is bounded by maxPendingBytes: the uncompressed bytes of the open
+// chunk and of sealed chunks not yet handed on. Past it, append() refuses
+// (push sources count that as shed) and pull sources wait for onDrain.
+
+import zlib from 'node:zlib';
+import type { SealedChunk } from './ring.ts';
+
+export interface ChunkerOptions {
+  chunkMaxBytes: number;
+  chunkMaxAgeMs: number;
+  compressionLevel: number;
+  maxPendingBytes: number;
+}
+
+export interface ChunkerOutput {
+  /** Takes a sealed chunk; resolves once it is stored. Called strictly in order. */
+  sealed(chunk: SealedChunk): Promise<void>;
+  /** A chunk could not be compressed; its records are lost and must be counted. */
+  lost(records: number, rawBytes: number, err: unknown): void;
+}
+
+const STAGING_BYTES = 64 * 1024;
+
+class OpenChunk {
+  readonly gzip: zlib.Gzip;
+  readonly out: Buffer[] = [];
+  outBytes = 0;
+  records = 0;
+  rawBytes = 0;
+  firstTime = 0;
+  readonly notes = new Map<string, () => void>();
+  staging = Buffer.allocUnsafe(STAGING_BYTES);
+  used = 0;
+  done: Promise<Buffer>;
+
+  constructor(level: number) {
+    this.gzip = zlib.createGzip({ level });
+    this.gzip.on('data', (b: Buffer) => {
+      this.out.push(b);
+      this.outBytes += b.length;
+    });
+    this.done = new Promise((resolve, reject) => {
+      this.gzip.once('end', () => resolve(Buffer.concat(this.out, this.outBytes)));
+      this.gzip.once('error', reject);
+    });
+  }
+
+  flushStaging(): void {
+    if (this.used === 0) return;
+    // zlib keeps the buffer until it has compressed it: hand it over, start a new one.
+    this.gzip.write(this.staging.subarray(0, this.used));
+    this.staging = Buffer.allocUnsafe(STAGING_BYTES);
+    this.used = 0;
+  }
+}
+
+export class Chunker {
+  private opts: ChunkerOptions;
+  private open: OpenChunk | undefined;
+  private ageTimer: NodeJS.Timeout | undefined;
+  /** Sealed chunks on their way out, oldest first. */
+  private readonly sealing: Array<{ chunk: OpenChunk; raw: number }> = [];
+  private pending = 0;
+  private draining = false;
+  private readonly drainWaiters: Array<() => void> = [];
+  private readonly out: ChunkerOutput;
+  private handing: Promise<void> = Promise.resolve();
+
+  constructor(opts: ChunkerOptions, out: ChunkerOutput) {
+    this.opts = opts;
+    this.out = out;
+  }
+
+  configure(opts: ChunkerOptions): void {
+    this.opts = opts;
+  }
+
+  /** Uncompressed bytes held in memory (open chunk + sealed, not yet handed on). */
+  get pendingBytes(): number {
+    return this.pending;
+  }
+
+  get openRecords(): number {
+    return this.open?.records ?? 0;
+  }
+
+  get openRawBytes(): number {
+    return this.open?.rawBytes ?? 0;
+  }
+
+  get openFirstTime(): number | undefined {
+    return this.open && this.open.records > 0 ? this.open.firstTime : undefined;
+  }
+
+  /** False when memory is at its bound: the record was not taken. */
+  get writable(): boolean {
+    return this.pending < this.opts.maxPendingBytes;
+  }
+
+  /** Resolves when the chunker can take records again. */
+  onDrain(fn: () => void): void {
+    if (this.writable) fn();
+    else this.drainWaiters.push(fn);
+  }
+
+  /** Append one encoded record (NDJSON line). Returns false if it was refused. */
+  append(record: string, time: number): boolean {
+    if (!this.writable) return false;
+    let c = this.open;
+    if (!c) {
+      c = this.open = new OpenChunk(this.opts.compressionLevel);
+      c.firstTime = time;
+      this.ageTimer = setTimeout(() => this.seal(), this.opts.chunkMaxAgeMs);
+      this.ageTimer.unref();
+    }
+    const len = Buffer.byteLength(record);
+    if (c.used + len > STAGING_BYTES) c.flushStaging();
+    if (len > STAGING_BYTES) c.gzip.write(Buffer.from(record));
+    else c.used += c.staging.write(record, c.used);
+    c.records++;
+    c.rawBytes += len;
+    this.pending += len;
+    if (c.rawBytes >= this.opts.chunkMaxBytes) this.seal();
+    return true;
+  }
+
+  /**
+   * Attach work to the open chunk that must commit with it. A later note
+   * under the same key replaces the earlier one (e.g. a file's newest offset).
+   * With no open chunk the note is committed with an empty chunk at once.
+   */
+  note(key: string, fn: () => void): void {
+    if (this.open) this.open.notes.set(key, fn);
+    else this.hand({ records: 0, rawBytes: 0, firstTime: Date.now(), data: Buffer.alloc(0), notes: [fn] });
+  }
+
+  /** Seal the open chunk now (age limit, size limit, flush, shutdown). */
+  seal(): void {
+    const c = this.open;
+    if (!c) return;
+    this.open = undefined;
+    clearTimeout(this.ageTimer);
+    c.flushStaging();
+    c.gzip.end();
+    const entry = { chunk: c, raw: c.rawBytes };
+    this.sealing.push(entry);
+    this.handing = this.handing.then(async () => {
+      try {
+        const data = await c.done;
+        await this.out.sealed({
+          records: c.records, rawBytes: c.rawBytes, firstTime: c.firstTime, data, notes: [...c.notes.values()],
+        });
+      } catch (err) {
+        this.out.lost(c.records, c.rawBytes, err);
+      } finally {
+        this.sealing.shift();
+        this.release(entry.raw);
+      }
+    });
+  }
+
+  private hand(chunk: SealedChunk): void {
+    this.handing = this.handing.then(() => this.out.sealed(chunk)).catch((err) => this.out.lost(0, 0, err));
+  }
+
+  private release(raw: number): void {
+    this.pending -= raw;
+    if (this.draining || !this.writable) return;
+    this.draining = true;
+    try {
+      while (this.drainWaiters.length > 0 && this.writable) this.drainWaiters.shift()!();
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  /** Seal what is open and wait until every sealed chunk has been handed on. */
+  async flush(): Promise<void> {
+    this.seal();
+    await this.handing;
+  }
+
+  get sealingChunks(): number {
+    return this.sealing.length;
+  }
+}

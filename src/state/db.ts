@@ -1,0 +1,114 @@
+// The one SQLite database: open it with the pragmas the spool's durability
+// and budget depend on, migrate it, and never let a damaged file wedge
+// start-up: a database SQLite cannot read is moved aside and started anew.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { AgentError } from '../errors.ts';
+import { loadAddon } from '../native/addons.ts';
+import { MIGRATIONS } from './migrations.ts';
+
+export type Db = Database.Database;
+
+export interface OpenOptions {
+  /** full: fsync the WAL at every commit; normal: only at checkpoints. */
+  durability: 'full' | 'normal';
+}
+
+export interface OpenedDb {
+  db: Db;
+  file: string;
+  /** Set when a damaged database was moved aside at open. */
+  recoveredFrom?: string;
+}
+
+export const DB_FILE = 'state.db';
+export const PAGE_SIZE = 4096;
+/** WAL pages before SQLite checkpoints by itself. */
+export const WAL_AUTOCHECKPOINT_PAGES = 512;
+/** After a checkpoint the WAL file is cut back to at most this. */
+export const WAL_SIZE_LIMIT = WAL_AUTOCHECKPOINT_PAGES * PAGE_SIZE;
+
+function configure(db: Db, opts: OpenOptions): void {
+  db.pragma(`page_size = ${PAGE_SIZE}`);
+  // One daemon per state directory: the exclusive lock (taken by the write
+  // in claim()) makes a second one fail at open instead of interleaving
+  // sequence numbers. It also keeps the WAL index in memory: no -shm file.
+  db.pragma('locking_mode = EXCLUSIVE');
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${opts.durability === 'full' ? 'FULL' : 'NORMAL'}`);
+  db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+  db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
+  db.pragma('cache_size = -2048'); // KiB: memory must not grow with the spool
+  db.pragma('mmap_size = 0');
+  db.pragma('temp_store = FILE');
+}
+
+function migrate(db: Db): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > MIGRATIONS.length) {
+    throw new AgentError('E_STATE', `state database is schema version ${version}, newer than this program (${MIGRATIONS.length})`);
+  }
+  for (let v = version; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}
+
+function claim(db: Db): void {
+  db.exec('BEGIN IMMEDIATE; COMMIT');
+}
+
+function isDamage(err: unknown): boolean {
+  const code = (err as { code?: string }).code ?? '';
+  return code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB';
+}
+
+function openOnce(file: string, opts: OpenOptions): Db {
+  // better-sqlite3 takes the loaded addon object as well as a path; its typings only know the path.
+  const nativeBinding = loadAddon('better_sqlite3') as unknown as string;
+  const db = new Database(file, { nativeBinding, timeout: 5000 });
+  try {
+    configure(db, opts);
+    claim(db);
+    migrate(db);
+    return db;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+export function openState(dir: string, opts: OpenOptions): OpenedDb {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o750 });
+  const file = path.join(dir, DB_FILE);
+  try {
+    return { db: openOnce(file, opts), file };
+  } catch (err) {
+    if ((err as { code?: string }).code === 'SQLITE_BUSY') {
+      throw new AgentError('E_STATE', `${file} is in use by another tmsp-agent`, { cause: err });
+    }
+    if (!isDamage(err)) throw err;
+    const aside = `${file}.damaged-${Date.now()}`;
+    for (const suffix of ['', '-wal', '-shm']) {
+      if (fs.existsSync(file + suffix)) fs.renameSync(file + suffix, aside + suffix);
+    }
+    return { db: openOnce(file, opts), file, recoveredFrom: aside };
+  }
+}
+
+/** Bytes the database occupies on disk: main file, WAL and (if any) shared-memory index. */
+export function diskBytes(file: string): number {
+  let total = 0;
+  for (const suffix of ['', '-wal', '-shm']) {
+    try {
+      total += fs.statSync(file + suffix).size;
+    } catch {
+      // not there yet
+    }
+  }
+  return total;
+}
