@@ -1,0 +1,40 @@
+// The CLI's side of the control socket.
+
+import net from 'node:net';
+import { AgentError, type ErrorCode } from '../errors.ts';
+import { MAX_CONTROL_LINE, type ControlResponse } from '../daemon/control-protocol.ts';
+
+export function request<T = unknown>(socketPath: string, cmd: string, args?: Record<string, unknown>,
+  timeoutMs = 15_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(socketPath);
+    let buf = '';
+    const timer = setTimeout(() => {
+      s.destroy();
+      reject(new AgentError('E_DAEMON_DOWN', `no answer from the agent on ${socketPath} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    s.on('connect', () => s.write(`${JSON.stringify({ cmd, args })}\n`));
+    s.on('data', (d: Buffer) => {
+      buf += d.toString('utf8');
+      if (buf.length > MAX_CONTROL_LINE) s.destroy(new Error('answer too long'));
+    });
+    s.on('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      const down = err.code === 'ENOENT' || err.code === 'ECONNREFUSED';
+      reject(new AgentError(down ? 'E_DAEMON_DOWN' : 'E_DAEMON_PROTOCOL',
+        down ? `the agent is not running (no control socket at ${socketPath})` : err.message));
+    });
+    s.on('end', () => {
+      clearTimeout(timer);
+      let res: ControlResponse;
+      try {
+        res = JSON.parse(buf) as ControlResponse;
+      } catch {
+        reject(new AgentError('E_DAEMON_PROTOCOL', 'the agent sent an answer that is not JSON'));
+        return;
+      }
+      if (res.ok) resolve(res.result as T);
+      else reject(new AgentError(res.error.code as ErrorCode, res.error.message));
+    });
+  });
+}

@@ -1,0 +1,23 @@
+export const HELP = `tmsp-agent: the appliance's link to TMSP and the TippingPoint SMS
+
+usage: tmsp-agent [--config FILE | --dev] [--json] COMMAND ...
+
+commands:
+  run                         run the daemon in the foreground
+  status                      what the running daemon reports (spool, sources, counters, memory)
+  flush                       seal the open chunk and store it now
+  reload                      make the running daemon re-read its configuration
+  config show                 the effective configuration, secrets masked
+  config get KEY              one setting
+  config set KEY=VALUE ...    change settings (all or nothing), then reload a running daemon
+  config validate FILE        check a configuration file without applying it
+  config import FILE          replace the configuration with FILE (secrets it lacks are kept)
+  config export [--include-secrets] [--output FILE]
+                              print or write the configuration (without secrets unless asked)
+  version                     the program's version
+
+options:
+  --config FILE   configuration file (default: $TMSP_AGENT_CONFIG or /etc/tmsp-agent/config.json)
+  --dev           development mode: config, state and sockets under ./.dev (no root needed)
+  --json          one JSON object on stdout: {"ok":true,...} or {"ok":false,"error":{...}}
+`;

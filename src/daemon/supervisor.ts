@@ -1,0 +1,94 @@
+// The daemon: composes state, spool, ingest and the control socket, and owns
+// their lifecycle (start, reload, stop). Data flows one way: sources →
+// intake → chunker → ring.
+
+import type { Logger } from 'pino';
+import { load } from '../config/store.ts';
+import type { Config } from '../config/schema.ts';
+import { Ingest } from '../ingest/ingest.ts';
+import { Spool, type SpoolOptions } from '../spool/spool.ts';
+import { openState, type OpenedDb } from '../state/db.ts';
+import { ControlServer } from './control.ts';
+import { buildStatus, type Status } from './status.ts';
+
+function spoolOptions(c: Config): SpoolOptions {
+  return {
+    budgetBytes: c.spool.budgetBytes, chunkMaxBytes: c.spool.chunkMaxBytes, chunkMaxAgeMs: c.spool.chunkMaxAgeMs,
+    compressionLevel: c.spool.compressionLevel, maxPendingBytes: c.spool.maxPendingBytes,
+  };
+}
+
+export class Agent {
+  private readonly configFile: string;
+  private readonly log: Logger;
+  private config!: Config;
+  private state!: OpenedDb;
+  private spool!: Spool;
+  private ingest!: Ingest;
+  private control!: ControlServer;
+  private readonly startedAt = Date.now();
+  private reloading: Promise<unknown> = Promise.resolve();
+
+  constructor(configFile: string, config: Config, log: Logger) {
+    this.configFile = configFile;
+    this.config = config;
+    this.log = log;
+  }
+
+  async start(): Promise<void> {
+    const c = this.config;
+    this.control = new ControlServer(c.daemon.controlSocket, this.log);
+    this.state = openState(c.daemon.stateDir, { durability: c.spool.durability });
+    if (this.state.recoveredFrom) {
+      this.log.error({ movedTo: this.state.recoveredFrom }, 'state database was damaged; moved aside and started anew');
+    }
+    this.spool = new Spool(this.state.db, this.state.file, spoolOptions(c), this.log);
+    this.ingest = new Ingest(this.state.db, this.spool.chunker, c.ingest.maxMessageBytes, this.log);
+    this.control.handle('ping', () => ({ pong: true }));
+    this.control.handle('status', () => this.status());
+    this.control.handle('reload', () => this.reload());
+    this.control.handle('flush', async () => {
+      await this.spool.flush();
+      return this.status().spool;
+    });
+    await this.control.start();
+    await this.ingest.apply(c.ingest);
+    this.log.info({ configFile: this.configFile, stateDir: c.daemon.stateDir, sources: this.ingest.stats().map((s) => s.name) },
+      'tmsp-agent started');
+  }
+
+  status(): Status {
+    return buildStatus({
+      configFile: this.configFile, startedAt: this.startedAt, sources: this.ingest.stats(),
+      spool: this.spool.stats(), recoveredFrom: this.state.recoveredFrom ?? null,
+    });
+  }
+
+  /** Re-read the config file; an invalid file is refused and the running config kept. */
+  reload(): Promise<{ reloaded: boolean; restartRequired: string[] }> {
+    const run = this.reloading.then(async () => {
+      const next = load(this.configFile);
+      const restartRequired: string[] = [];
+      if (next.daemon.stateDir !== this.config.daemon.stateDir) restartRequired.push('daemon.stateDir');
+      if (next.daemon.controlSocket !== this.config.daemon.controlSocket) restartRequired.push('daemon.controlSocket');
+      if (next.spool.durability !== this.config.spool.durability) restartRequired.push('spool.durability');
+      this.log.level = next.daemon.logLevel;
+      this.spool.configure(spoolOptions(next));
+      await this.ingest.apply(next.ingest);
+      this.config = next;
+      this.log.info({ restartRequired }, 'configuration reloaded');
+      return { reloaded: true, restartRequired };
+    });
+    this.reloading = run.catch(() => {});
+    return run;
+  }
+
+  /** Stop accepting, seal and store the open chunk, close the database. */
+  async stop(): Promise<void> {
+    await this.control.stop();
+    await this.ingest.stop();
+    await this.spool.stop();
+    this.state.db.close();
+    this.log.info('tmsp-agent stopped');
+  }
+}

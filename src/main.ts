@@ -1,0 +1,63 @@
+// The one entry point: parse the command line and dispatch. Each command
+// returns its exit code; errors map to exit codes in cli/exit-codes.ts.
+
+import { parseArgs } from 'node:util';
+import { UsageError } from './errors.ts';
+import { configCommand } from './cli/config.ts';
+import { configFileFrom, type Ctx } from './cli/context.ts';
+import { HELP } from './cli/help.ts';
+import { createOut } from './cli/output.ts';
+import { runCommand } from './cli/run.ts';
+import { simpleCommand, statusCommand } from './cli/status.ts';
+import { VERSION } from './daemon/version.ts';
+
+async function main(argv: string[]): Promise<number> {
+  const json = argv.includes('--json');
+  const out = createOut(json);
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        config: { type: 'string' },
+        dev: { type: 'boolean' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        'include-secrets': { type: 'boolean' },
+        output: { type: 'string' },
+      },
+    });
+    const [cmd, ...rest] = positionals;
+    if (values.help || cmd === 'help' || cmd === undefined) {
+      process.stdout.write(HELP);
+      return cmd === undefined && !values.help ? 2 : 0;
+    }
+    const ctx: Ctx = { configFile: configFileFrom(values), out };
+    switch (cmd) {
+      case 'run':
+        return await runCommand(ctx);
+      case 'status':
+        return await statusCommand(ctx);
+      case 'flush':
+      case 'reload':
+        return await simpleCommand(ctx, cmd);
+      case 'config':
+        return await configCommand(ctx, rest, { includeSecrets: values['include-secrets'], output: values.output });
+      case 'version':
+        out.done({ version: VERSION, node: process.version }, `tmsp-agent ${VERSION} (node ${process.version})`);
+        return 0;
+      default:
+        throw new UsageError(`unknown command "${cmd}"`);
+    }
+  } catch (err) {
+    const e = (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS') ? new UsageError((err as Error).message) : err;
+    return out.fail(e);
+  }
+}
+
+// Writes to pipes and files are synchronous on Linux, so exiting at once loses no output.
+main(process.argv.slice(2)).then((code) => process.exit(code), (err) => {
+  process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});
