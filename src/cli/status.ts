@@ -1,7 +1,7 @@
 // `tmsp-agent status`: what the running daemon reports about itself.
 
 import type { Status } from '../daemon/status.ts';
-import { load } from '../config/store.ts';
+import { controlSocketOf } from '../config/store.ts';
 import { request } from './control-client.ts';
 import type { Ctx } from './context.ts';
 
@@ -36,16 +36,14 @@ export function humanStatus(st: Status): string {
 }
 
 export async function statusCommand(ctx: Ctx): Promise<number> {
-  const config = load(ctx.configFile);
-  const st = await request<Status>(config.daemon.controlSocket, 'status');
+  const st = await request<Status>(controlSocketOf(ctx.configFile), 'status');
   ctx.out.done({ status: st }, humanStatus(st));
   return 0;
 }
 
 /** Small daemon actions that only need an answer: flush, reload. */
 export async function simpleCommand(ctx: Ctx, cmd: 'flush' | 'reload'): Promise<number> {
-  const config = load(ctx.configFile);
-  const result = await request<Record<string, unknown>>(config.daemon.controlSocket, cmd);
+  const result = await request<Record<string, unknown>>(controlSocketOf(ctx.configFile), cmd);
   ctx.out.done({ result }, cmd === 'flush' ? 'open chunk sealed and stored' : 'configuration reloaded');
   return 0;
 }

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { AgentError, ConfigInvalidError } from '../errors.ts';
 import type { Config } from './schema.ts';
-import { SECRET_KEYS } from './schema.ts';
+import { FIELD_BY_KEY, SECRET_KEYS } from './schema.ts';
 import { resolve, type ConfigDoc } from './validate.ts';
 
 export const DEFAULT_CONFIG_PATH = '/etc/tmsp-agent/config.json';
@@ -30,6 +30,22 @@ export function readDoc(file: string): ConfigDoc {
 
 export function load(file: string): Config {
   return resolve(readDoc(file));
+}
+
+/**
+ * The control socket named by a config file, even when the rest of the file
+ * is invalid: status and reload must still reach a daemon running on its
+ * previous, valid configuration.
+ */
+export function controlSocketOf(file: string): string {
+  let doc: ConfigDoc;
+  try {
+    doc = readDoc(file);
+  } catch {
+    doc = {};
+  }
+  const v = doc.daemon?.controlSocket;
+  return typeof v === 'string' && v.startsWith('/') ? v : (FIELD_BY_KEY.get('daemon.controlSocket')!.default as string);
 }
 
 /** temp file (0600) → write → fsync → rename → fsync directory. */

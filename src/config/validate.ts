@@ -4,7 +4,7 @@
 
 import { ConfigInvalidError, type Problem } from '../errors.ts';
 import type { Field, Value } from './fields.ts';
-import { FIELD_BY_KEY, FIELDS, type Config } from './schema.ts';
+import { FIELD_BY_KEY, FIELDS, SECTIONS, type Config } from './schema.ts';
 
 /** The file form: sections of keys, any subset of the schema. */
 export type ConfigDoc = Record<string, Record<string, unknown>>;
@@ -29,8 +29,12 @@ export function flatten(doc: unknown, problems: Problem[]): Map<string, unknown>
     return out;
   }
   for (const [section, body] of Object.entries(doc)) {
+    if (!SECTIONS.includes(section)) {
+      problems.push(problem(section, `is not a known section (known: ${SECTIONS.join(', ')})`));
+      continue;
+    }
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      problems.push(problem(section, 'is not a known section (each section is an object of settings)'));
+      problems.push(problem(section, 'must be an object of settings'));
       continue;
     }
     for (const [name, value] of Object.entries(body)) {

@@ -21,11 +21,11 @@ function spoolOptions(c: Config): SpoolOptions {
 export class Agent {
   private readonly configFile: string;
   private readonly log: Logger;
-  private config!: Config;
-  private state!: OpenedDb;
+  private config: Config;
+  private state: OpenedDb | undefined;
   private spool!: Spool;
-  private ingest!: Ingest;
-  private control!: ControlServer;
+  private ingest: Ingest | undefined;
+  private readonly control: ControlServer;
   private readonly startedAt = Date.now();
   private reloading: Promise<unknown> = Promise.resolve();
 
@@ -33,17 +33,19 @@ export class Agent {
     this.configFile = configFile;
     this.config = config;
     this.log = log;
+    this.control = new ControlServer(config.daemon.controlSocket, log);
   }
 
   async start(): Promise<void> {
     const c = this.config;
-    this.control = new ControlServer(c.daemon.controlSocket, this.log);
-    this.state = openState(c.daemon.stateDir, { durability: c.spool.durability });
-    if (this.state.recoveredFrom) {
-      this.log.error({ movedTo: this.state.recoveredFrom }, 'state database was damaged; moved aside and started anew');
+    // The control socket first: "another agent is running" is the clearest refusal.
+    await this.control.start();
+    const state = (this.state = openState(c.daemon.stateDir, { durability: c.spool.durability }));
+    if (state.recoveredFrom) {
+      this.log.error({ movedTo: state.recoveredFrom }, 'state database was damaged; moved aside and started anew');
     }
-    this.spool = new Spool(this.state.db, this.state.file, spoolOptions(c), this.log);
-    this.ingest = new Ingest(this.state.db, this.spool.chunker, c.ingest.maxMessageBytes, this.log);
+    this.spool = new Spool(state.db, state.file, spoolOptions(c), this.log);
+    const ingest = (this.ingest = new Ingest(state.db, this.spool.chunker, c.ingest.maxMessageBytes, this.log));
     this.control.handle('ping', () => ({ pong: true }));
     this.control.handle('status', () => this.status());
     this.control.handle('reload', () => this.reload());
@@ -51,16 +53,15 @@ export class Agent {
       await this.spool.flush();
       return this.status().spool;
     });
-    await this.control.start();
-    await this.ingest.apply(c.ingest);
-    this.log.info({ configFile: this.configFile, stateDir: c.daemon.stateDir, sources: this.ingest.stats().map((s) => s.name) },
+    await ingest.apply(c.ingest);
+    this.log.info({ configFile: this.configFile, stateDir: c.daemon.stateDir, sources: ingest.stats().map((s) => s.name) },
       'tmsp-agent started');
   }
 
   status(): Status {
     return buildStatus({
-      configFile: this.configFile, startedAt: this.startedAt, sources: this.ingest.stats(),
-      spool: this.spool.stats(), recoveredFrom: this.state.recoveredFrom ?? null,
+      configFile: this.configFile, startedAt: this.startedAt, sources: this.ingest?.stats() ?? [],
+      spool: this.spool.stats(), recoveredFrom: this.state?.recoveredFrom ?? null,
     });
   }
 
@@ -74,7 +75,7 @@ export class Agent {
       if (next.spool.durability !== this.config.spool.durability) restartRequired.push('spool.durability');
       this.log.level = next.daemon.logLevel;
       this.spool.configure(spoolOptions(next));
-      await this.ingest.apply(next.ingest);
+      await this.ingest?.apply(next.ingest);
       this.config = next;
       this.log.info({ restartRequired }, 'configuration reloaded');
       return { reloaded: true, restartRequired };
@@ -83,12 +84,14 @@ export class Agent {
     return run;
   }
 
-  /** Stop accepting, seal and store the open chunk, close the database. */
+  /** Stop accepting, seal and store the open chunk, close the database. Safe after a failed start. */
   async stop(): Promise<void> {
     await this.control.stop();
-    await this.ingest.stop();
-    await this.spool.stop();
-    this.state.db.close();
+    await this.ingest?.stop();
+    if (this.state) {
+      await this.spool?.stop();
+      this.state.db.close();
+    }
     this.log.info('tmsp-agent stopped');
   }
 }

@@ -70,7 +70,8 @@ function isDamage(err: unknown): boolean {
 function openOnce(file: string, opts: OpenOptions): Db {
   // better-sqlite3 takes the loaded addon object as well as a path; its typings only know the path.
   const nativeBinding = loadAddon('better_sqlite3') as unknown as string;
-  const db = new Database(file, { nativeBinding, timeout: 5000 });
+  // Exclusive locking: nobody else may wait for this database, so do not wait for anybody either.
+  const db = new Database(file, { nativeBinding, timeout: 100 });
   try {
     configure(db, opts);
     claim(db);

@@ -1,7 +1,8 @@
 // RFC 6587 stream framing: each frame is either octet-counted
 // ("<len> <msg>", len starts with a non-zero digit) or ends at a newline.
 // Detected per frame, as rsyslog does, because syslog messages themselves
-// start with "<". Frames longer than the limit are cut, counted, and the
+// start with "<": a count is only taken as one when "<" follows its space,
+// so plain text that starts with a number ("2026 was...") stays a line. Frames longer than the limit are cut, counted, and the
 // rest skipped without being buffered: memory stays bounded by the limit.
 
 export type FrameHandler = (frame: Buffer, truncated: boolean) => void;
@@ -9,6 +10,7 @@ export type FrameHandler = (frame: Buffer, truncated: boolean) => void;
 const LF = 0x0a;
 const CR = 0x0d;
 const SP = 0x20;
+const LT = 0x3c;
 const MAX_COUNT_DIGITS = 9;
 
 export class StreamFramer {
@@ -23,6 +25,8 @@ export class StreamFramer {
   private skipping = false;
   private truncated = false;
   private digits = '';
+  /** Count read, space seen; waiting for the "<" that confirms it. */
+  private counted = false;
 
   constructor(max: number, emit: FrameHandler) {
     this.max = max;
@@ -71,14 +75,20 @@ export class StreamFramer {
       if (this.partBytes === 0 && !this.skipping && (this.digits !== '' || (data[i]! >= 0x31 && data[i]! <= 0x39))) {
         // Possibly an octet count: collect digits up to the space.
         const c = data[i]!;
-        if (c >= 0x30 && c <= 0x39 && this.digits.length < MAX_COUNT_DIGITS) {
+        if (this.counted) {
+          this.counted = false;
+          if (c === LT) {
+            this.remaining = Number(this.digits);
+            this.digits = '';
+            continue;
+          }
+          this.digits += ' ';
+        } else if (c >= 0x30 && c <= 0x39 && this.digits.length < MAX_COUNT_DIGITS) {
           this.digits += String.fromCharCode(c);
           i++;
           continue;
-        }
-        if (c === SP && this.digits !== '') {
-          this.remaining = Number(this.digits);
-          this.digits = '';
+        } else if (c === SP && this.digits !== '') {
+          this.counted = true;
           i++;
           continue;
         }
@@ -103,8 +113,9 @@ export class StreamFramer {
   /** Connection closed: a newline-framed message without its newline still counts. */
   end(): void {
     if (this.digits !== '') {
-      this.keep(Buffer.from(this.digits, 'latin1'));
+      this.keep(Buffer.from(this.counted ? `${this.digits} ` : this.digits, 'latin1'));
       this.digits = '';
+      this.counted = false;
     }
     if (this.remaining > 0 || this.partBytes > 0) this.finish(this.remaining < 0);
   }

@@ -1,0 +1,156 @@
+// The spool: records stream into gzip members, sealed chunks are stored in
+// order within the byte budget, and what goes in comes out exactly once.
+
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { encodeRecord, sourcePrefix, decodeRecord } from '../../src/protocol/record.ts';
+import { openState } from '../../src/state/db.ts';
+import { concatenated, gunzip, openSpool } from '../helpers/spool.ts';
+import { tmpdir } from '../helpers/tmp.ts';
+
+const PREFIX = sourcePrefix('syslog');
+
+function rec(i: number, pad = 0): string {
+  const line = `<134>Nov 22 08:00:00 ddi01 CEF:0|Trend Micro|DDI|6.0|1539|test|6|id=${i} src=10.0.${i % 256}.${i % 199}${' x'.repeat(pad)}`;
+  return encodeRecord(1_700_000_000_000 + i, PREFIX, 'cef', line, Buffer.from(line));
+}
+
+/** Random text compresses poorly: it fills the budget quickly. */
+function noisy(i: number): string {
+  const line = `id=${i} ${crypto.randomBytes(1500).toString('base64')}`;
+  return encodeRecord(Date.now(), PREFIX, 'raw', line, Buffer.from(line));
+}
+
+describe('spool', () => {
+  it('decompresses with plain gunzip to exactly the records appended, in order', async () => {
+    const { state, spool } = openSpool(tmpdir());
+    const sent: string[] = [];
+    for (let i = 0; i < 5000; i++) {
+      const r = rec(i, i % 17);
+      sent.push(r);
+      expect(spool.chunker.append(r, Date.now())).toBe(true);
+    }
+    await spool.flush();
+    const st = spool.stats();
+    expect(st.chunks).toBeGreaterThan(5); // several sealed gzip members, one stream
+    expect(st.records).toBe(5000);
+    expect(gunzip(concatenated(spool))).toBe(sent.join(''));
+    state.db.close();
+  });
+
+  it('keeps non-UTF-8 lines byte for byte', () => {
+    const raw = Buffer.from([0x3c, 0x31, 0x33, 0x3e, 0xff, 0xfe, 0x00, 0x41, 0xc3]);
+    const r = decodeRecord(encodeRecord(1, PREFIX, 'raw', undefined, raw).trimEnd())!;
+    expect(r.line.equals(raw)).toBe(true);
+    const text = 'CEF:0|a|b|c|d|e|5|msg=quote " backslash \\ tab \t nl \n é 漢';
+    expect(decodeRecord(encodeRecord(1, PREFIX, 'cef', text, Buffer.from(text)).trimEnd())!.line.toString()).toBe(text);
+  });
+
+  it('seals a chunk when its age limit passes', async () => {
+    const { state, spool } = openSpool(tmpdir(), { chunkMaxAgeMs: 100 });
+    spool.chunker.append(rec(1), Date.now());
+    expect(spool.stats().chunks).toBe(0);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(spool.stats().chunks).toBe(1);
+    state.db.close();
+  });
+
+  it('stays within the byte budget, database and WAL together, dropping oldest chunks with exact counters', async () => {
+    const dir = tmpdir();
+    const { state, spool } = openSpool(dir, { budgetBytes: 8 * 1024 * 1024, chunkMaxBytes: 256 * 1024 });
+    let appended = 0;
+    let maxDisk = 0;
+    for (let i = 0; i < 20_000; i++) {
+      if (!spool.chunker.writable) await new Promise<void>((r) => spool.chunker.onDrain(r));
+      spool.chunker.append(noisy(i), Date.now());
+      appended++;
+      if (i % 500 === 0) {
+        const files = fs.readdirSync(dir).map((f) => fs.statSync(path.join(dir, f)).size);
+        maxDisk = Math.max(maxDisk, files.reduce((a, b) => a + b, 0));
+      }
+    }
+    await spool.flush();
+    const st = spool.stats();
+    expect(st.dropped.chunks).toBeGreaterThan(0);
+    expect(st.dropped.records + st.records).toBe(appended);
+    expect(Math.max(maxDisk, st.diskBytes)).toBeLessThanOrEqual(8 * 1024 * 1024);
+    // What survived is the newest, contiguous, and intact.
+    const ids = gunzip(concatenated(spool)).trimEnd().split('\n').map((l) => Number(/id=(\d+)/.exec(l)![1]));
+    expect(ids.length).toBe(st.records);
+    expect(ids[ids.length - 1]).toBe(appended - 1);
+    expect(ids.every((v, k) => k === 0 || v === ids[k - 1]! + 1)).toBe(true);
+    expect(ids[0]).toBe(st.dropped.records);
+    state.db.close();
+  });
+
+  it('releases chunks after an acknowledged upload, and reads resume after them', async () => {
+    const { state, spool } = openSpool(tmpdir(), { chunkMaxBytes: 64 * 1024 });
+    for (let i = 0; i < 3000; i++) spool.chunker.append(rec(i, 20), Date.now());
+    await spool.flush();
+    const metas = [...spool.ring.chunks()];
+    const cut = metas[2]!;
+    const freed = spool.ring.release(cut.lastSeq);
+    expect(freed.chunks).toBe(3);
+    expect(freed.records).toBe(metas.slice(0, 3).reduce((a, m) => a + m.records, 0));
+    expect(spool.ring.next()!.firstSeq).toBe(cut.lastSeq + 1);
+    const st = spool.stats();
+    expect(st.released).toEqual(freed);
+    expect(st.records + freed.records).toBe(3000);
+    state.db.close();
+  });
+
+  it('skips and counts a corrupt chunk without blocking the others, also after a restart', async () => {
+    const dir = tmpdir();
+    let { state, spool } = openSpool(dir, { chunkMaxBytes: 64 * 1024 });
+    for (let i = 0; i < 3000; i++) spool.chunker.append(rec(i, 20), Date.now());
+    await spool.flush();
+    const all = [...spool.ring.chunks()];
+    const victim = all[1]!;
+    // Flip one byte of the stored data, leaving the CRC as it was.
+    const row = state.db.prepare('SELECT data FROM chunk WHERE first_seq = ?').get(victim.firstSeq) as { data: Buffer };
+    row.data[100] ^= 0xff;
+    state.db.prepare('UPDATE chunk SET data = ? WHERE first_seq = ?').run(row.data, victim.firstSeq);
+    state.db.close();
+
+    ({ state, spool } = openSpool(dir, { chunkMaxBytes: 64 * 1024 }));
+    const read = [...spool.ring.chunks()];
+    expect(read.map((c) => c.firstSeq)).toEqual(all.filter((c) => c !== victim).map((c) => c.firstSeq));
+    const st = spool.stats();
+    expect(st.corrupt).toEqual({ chunks: 1, records: victim.records, bytes: victim.rawBytes });
+    expect(st.records).toBe(3000 - victim.records);
+    expect(gunzip(concatenated(spool)).split('\n').length - 1).toBe(3000 - victim.records);
+    state.db.close();
+  });
+
+  it('commits notes in the same transaction as their chunk', async () => {
+    const { state, spool } = openSpool(tmpdir());
+    const seen: number[] = [];
+    spool.chunker.append(rec(1), Date.now());
+    spool.chunker.note('k', () => seen.push(1));
+    spool.chunker.note('k', () => seen.push(2)); // replaces the first
+    expect(seen).toEqual([]);
+    await spool.flush();
+    expect(seen).toEqual([2]);
+    state.db.close();
+  });
+
+  it('moves a damaged database aside and starts anew instead of refusing to start', () => {
+    const dir = tmpdir();
+    fs.writeFileSync(path.join(dir, 'state.db'), crypto.randomBytes(64 * 1024));
+    const opened = openState(dir, { durability: 'full' });
+    expect(opened.recoveredFrom).toMatch(/state\.db\.damaged-\d+$/);
+    expect(fs.existsSync(opened.recoveredFrom!)).toBe(true);
+    expect(opened.db.pragma('integrity_check', { simple: true })).toBe('ok');
+    opened.db.close();
+  });
+
+  it('refuses a second opener of the same state directory', () => {
+    const dir = tmpdir();
+    const first = openState(dir, { durability: 'full' });
+    expect(() => openState(dir, { durability: 'full' })).toThrow(/in use by another tmsp-agent/);
+    first.db.close();
+    openState(dir, { durability: 'full' }).db.close();
+  });
+});
