@@ -70,6 +70,7 @@ export class Chunker {
   private readonly drainWaiters: Array<() => void> = [];
   private readonly out: ChunkerOutput;
   private handing: Promise<void> = Promise.resolve();
+  private batching = false;
 
   constructor(opts: ChunkerOptions, out: ChunkerOutput) {
     this.opts = opts;
@@ -125,8 +126,24 @@ export class Chunker {
     c.records++;
     c.rawBytes += len;
     this.pending += len;
-    if (c.rawBytes >= this.opts.chunkMaxBytes) this.seal();
+    if (c.rawBytes >= this.opts.chunkMaxBytes && !this.batching) this.seal();
     return true;
+  }
+
+  /**
+   * Run fn (appends and a note) with no size seal in between, so the note
+   * lands in the same chunk as every record appended before it. A source
+   * that notes an offset after a read must append the read's records this
+   * way. The chunk may then exceed its size limit by one batch.
+   */
+  batch(fn: () => void): void {
+    this.batching = true;
+    try {
+      fn();
+    } finally {
+      this.batching = false;
+    }
+    if (this.open && this.open.rawBytes >= this.opts.chunkMaxBytes) this.seal();
   }
 
   /**

@@ -29,8 +29,8 @@ interface Open {
   ino: number;
   /** Offset of the next byte to read. */
   pos: number;
-  /** Where the caller should resume: the start of the partial line, if any. */
-  committed: number;
+  /** Offset where the line being read starts: where a restart resumes. */
+  lineStart: number;
 }
 
 export class FileTail implements IngestSource {
@@ -88,7 +88,7 @@ export class FileTail implements IngestSource {
       throw err;
     }
     const st = await fh.stat();
-    return { fh, dev: st.dev, ino: st.ino, pos, committed: pos };
+    return { fh, dev: st.dev, ino: st.ino, pos, lineStart: pos };
   }
 
   /** Find the rotated file that still has our inode (e.g. messages → messages.1). */
@@ -172,22 +172,24 @@ export class FileTail implements IngestSource {
       this.log.info({ path: this.opts.path, size: st.size, offset: this.cur.pos }, 'file truncated; reading from the start');
       this.dropCarry();
       this.cur.pos = 0;
-      this.cur.committed = 0;
+      this.cur.lineStart = 0;
       this.noteCursor(this.cur);
     }
   }
 
-  /** Read to the end of the file. False when it stopped early (spool full or stopping). */
+  private async writable(): Promise<boolean> {
+    if (!this.chunker.writable) await new Promise<void>((r) => this.chunker.onDrain(r));
+    return !this.stopped;
+  }
+
+  /** Read to the end of the file. False when it stopped early (stopping). */
   private async drain(o: Open): Promise<boolean> {
     for (;;) {
-      if (this.stopped) return false;
-      if (!this.chunker.writable) {
-        await new Promise<void>((r) => this.chunker.onDrain(r));
-        if (this.stopped) return false;
-      }
+      if (this.stopped || !(await this.writable())) return false;
       const { bytesRead } = await o.fh.read(this.buf, 0, READ_BYTES, o.pos);
       if (bytesRead === 0) return true;
-      this.consume(o, this.buf.subarray(0, bytesRead));
+      // One batch per read: the offset noted at its end commits with its records.
+      this.chunker.batch(() => this.consume(o, this.buf.subarray(0, bytesRead)));
     }
   }
 
@@ -202,9 +204,15 @@ export class FileTail implements IngestSource {
     if (line.length > 0) this.intake.accept(this.source, line, truncated);
   }
 
-  /** Split into lines; lines are copied out of the shared read buffer before it is reused. */
+  /**
+   * Split into lines and hand them on; lines are copied out of the shared
+   * read buffer before it is reused. When the spool's memory bound is hit
+   * mid-read, the read position goes back to the first line not taken, to
+   * be read again once the spool drains: a file is never shed.
+   */
   private consume(o: Open, data: Buffer): void {
     const max = this.intake.limit;
+    const base = o.pos;
     let i = 0;
     while (i < data.length) {
       const nl = data.indexOf(LF, i);
@@ -212,46 +220,50 @@ export class FileTail implements IngestSource {
       if (!this.skipping) {
         const piece = data.subarray(i, end);
         const room = max - this.carryBytes;
-        if (piece.length > room) {
-          // Over the limit: keep the first max bytes as the record, skip to the newline.
-          this.carry.push(Buffer.from(piece.subarray(0, room)));
-          this.carryBytes += room;
-          this.emit(Buffer.concat(this.carry, this.carryBytes), true);
+        if (piece.length > room || nl >= 0) {
+          if (!this.chunker.writable) {
+            o.pos = o.lineStart;
+            this.dropCarry();
+            this.noteCursor(o);
+            return;
+          }
+          const over = piece.length > room;
+          this.carry.push(over ? piece.subarray(0, room) : piece);
+          this.carryBytes += over ? room : piece.length;
+          this.emit(this.carry.length === 1 ? this.carry[0]! : Buffer.concat(this.carry, this.carryBytes), over);
           this.carry = [];
           this.carryBytes = 0;
-          this.skipping = true;
-        } else if (nl >= 0 && this.carryBytes === 0) {
-          this.emit(piece, false);
+          // Past the limit: the rest of the line is skipped up to its newline.
+          this.skipping = over;
         } else {
           this.carry.push(Buffer.from(piece));
           this.carryBytes += piece.length;
-          if (nl >= 0) {
-            this.emit(Buffer.concat(this.carry, this.carryBytes), false);
-            this.carry = [];
-            this.carryBytes = 0;
-          }
         }
       }
       if (nl < 0) break;
       this.skipping = false;
       i = nl + 1;
+      o.lineStart = base + i;
     }
-    o.pos += data.length;
-    o.committed = o.pos - this.carryBytes;
+    o.pos = base + data.length;
     this.noteCursor(o);
   }
 
   /** The file is done (rotated away): a last line without its newline still counts. */
   private async finishFile(o: Open): Promise<void> {
-    if (this.carryBytes > 0) this.emit(Buffer.concat(this.carry, this.carryBytes), false);
+    if (this.carryBytes > 0 && (await this.writable())) {
+      this.chunker.batch(() => {
+        this.emit(Buffer.concat(this.carry, this.carryBytes), false);
+        o.lineStart = o.pos;
+        this.noteCursor(o);
+      });
+    }
     this.dropCarry();
-    o.committed = o.pos;
-    this.noteCursor(o);
     await o.fh.close();
   }
 
   private noteCursor(o: Open): void {
-    const cursor: Cursor = { dev: o.dev, ino: o.ino, offset: o.committed };
+    const cursor: Cursor = { dev: o.dev, ino: o.ino, offset: o.lineStart };
     this.chunker.note(`tail:${this.opts.path}`, () => this.cursors.put(this.opts.path, cursor));
   }
 
