@@ -3,7 +3,8 @@
 //
 //   node build.mjs            bundle src/main.ts → dist/tmsp-agent.cjs (+ dist/native/*.node), size report
 //   node build.mjs --quiet    the same, without the report
-//   node build.mjs --addons   (re)build native addons for the pinned Node if they do not load
+//   node build.mjs --addons   build our addon (src/native/dgram) for the pinned Node if missing or stale
+//   node build.mjs --docs     regenerate the README's configuration reference from the schema
 //
 // The bundle is minified CommonJS (what a Node single-executable application
 // runs); it must not contain test code or the portal, and the build checks it.
@@ -34,25 +35,23 @@ function loads(file) {
   }
 }
 
+/** Build our own addon (src/native/dgram) against the pinned Node's headers when it is missing or stale. */
 function addons() {
   const want = pkg.optionalDependencies[`node-linux-${process.arch}`];
   if (process.version !== `v${want}`) {
     throw new Error(`build runs on Node ${process.version}, the pin is ${want}: run it through npm (npm run build) so the pinned Node is used`);
   }
-  const dgram = path.join(root, 'node_modules', 'unix-dgram');
-  const built = path.join(dgram, 'build', 'Release', 'unix_dgram.node');
-  if (fs.existsSync(built) && loads(built)) {
-    log(`unix-dgram: loads in Node ${process.version}`);
+  const dir = path.join(root, 'src', 'native', 'dgram');
+  const built = path.join(dir, 'build', 'Release', 'tmsp_dgram.node');
+  const sources = ['dgram.c', 'binding.gyp'].map((f) => fs.statSync(path.join(dir, f)).mtimeMs);
+  if (fs.existsSync(built) && fs.statSync(built).mtimeMs > Math.max(...sources) && loads(built)) {
+    log('tmsp_dgram: up to date');
     return;
   }
-  // npm may have built it against the machine's own Node headers (npmrc nodedir); rebuild against the pin's.
-  log(`unix-dgram: building against ${pinnedNodeDir()}/include`);
-  // npm runs the package's own install script (node-gyp) with the pinned node first on PATH.
-  execFileSync('npm', ['rebuild', 'unix-dgram', `--nodedir=${pinnedNodeDir()}`], {
-    cwd: root, stdio: quiet ? 'ignore' : 'inherit',
-    env: { ...process.env, PATH: `${path.join(root, 'node_modules', '.bin')}:${process.env.PATH}` },
-  });
-  if (!loads(built)) throw new Error('unix-dgram was rebuilt but still does not load');
+  log(`tmsp_dgram: building against ${pinnedNodeDir()}/include`);
+  execFileSync(process.execPath, [path.join(root, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'), 'rebuild',
+    `--nodedir=${pinnedNodeDir()}`, '--directory', dir], { stdio: quiet ? 'ignore' : 'inherit' });
+  if (!loads(built)) throw new Error('tmsp_dgram was built but does not load');
 }
 
 function nativeFiles() {
@@ -61,13 +60,14 @@ function nativeFiles() {
     .find((f) => fs.existsSync(f));
   return {
     better_sqlite3: sqlite,
-    unix_dgram: path.join(root, 'node_modules', 'unix-dgram', 'build', 'Release', 'unix_dgram.node'),
+    tmsp_dgram: path.join(root, 'src', 'native', 'dgram', 'build', 'Release', 'tmsp_dgram.node'),
   };
 }
 
 async function bundle() {
   const esbuild = await import('esbuild');
   const dist = path.join(root, 'dist');
+  fs.rmSync(path.join(dist, 'native'), { recursive: true, force: true });
   fs.mkdirSync(path.join(dist, 'native'), { recursive: true });
   const outfile = path.join(dist, 'tmsp-agent.cjs');
   const result = await esbuild.build({
@@ -116,5 +116,13 @@ async function bundle() {
   }
 }
 
+async function docs() {
+  const { withReference } = await import('./src/config/reference.ts');
+  const file = path.join(root, 'README.md');
+  fs.writeFileSync(file, withReference(fs.readFileSync(file, 'utf8')));
+  log('README.md: configuration reference regenerated');
+}
+
 if (args.has('--addons')) addons();
+else if (args.has('--docs')) await docs();
 else await bundle();

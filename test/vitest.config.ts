@@ -4,7 +4,7 @@ export default defineConfig({
   test: {
     root: new URL('..', import.meta.url).pathname,
     include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts'],
-    // Native addons (unix-dgram is not context-aware) want processes, not worker threads.
+    // Each test file in its own process: native addons, signals and sockets stay isolated.
     pool: 'forks',
     globalSetup: ['test/helpers/global-setup.ts'],
     testTimeout: 60_000,

@@ -2,7 +2,7 @@
 // every form the program takes, first match wins:
 //   1. $TMSP_AGENT_ADDON_DIR/<name>.node, when set;
 //   2. next to the bundle: dist/native/<name>.node (what build.mjs lays out);
-//   3. in node_modules, when running from source in a checkout.
+//   3. where a checkout builds them, when running from source.
 // Loading goes through process.dlopen so it works from CJS and ESM alike.
 
 import fs from 'node:fs';
@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { AgentError } from '../errors.ts';
 
-export type AddonName = 'better_sqlite3' | 'unix_dgram';
+export type AddonName = 'better_sqlite3' | 'tmsp_dgram';
 
 const loaded = new Map<AddonName, unknown>();
 
@@ -29,7 +29,7 @@ function fromNodeModules(name: AddonName): string | undefined {
       if (fs.existsSync(built)) return built;
       return path.join(root, 'prebuilds', `${process.platform}-${process.arch}.node`);
     }
-    return path.join(path.dirname(req.resolve('unix-dgram/package.json')), 'build', 'Release', 'unix_dgram.node');
+    return new URL('./dgram/build/Release/tmsp_dgram.node', import.meta.url).pathname;
   } catch {
     return undefined;
   }

@@ -3,28 +3,19 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { loadAddon } from '../../src/native/addons.ts';
+import type { DgramBinding } from '../../src/ingest/syslog/unix.ts';
 
-interface Binding {
-  AF_UNIX: number;
-  SOCK_DGRAM: number;
-  socket(d: number, t: number, p: number, recv: () => void, writable: () => void): number;
-  sendto(fd: number, buf: Buffer, off: number, len: number, path: string): number;
-  close(fd: number): number;
-}
-
-/** A unix datagram client, like syslog(3) writing to /dev/log. */
+/** A unix datagram client, like syslog(3) writing to /dev/log (non-blocking). */
 export class UnixSender {
-  private readonly b = loadAddon('unix_dgram') as Binding;
-  private readonly fd: number;
+  private readonly b = loadAddon('tmsp_dgram') as DgramBinding;
+  private readonly fd = this.b.socket();
   private readonly path: string;
   constructor(path: string) {
     this.path = path;
-    this.fd = this.b.socket(this.b.AF_UNIX, this.b.SOCK_DGRAM, 0, () => {}, () => {});
   }
-  /** Returns false when the receiver's queue is full (non-blocking socket): retry later. */
+  /** Returns false when the receiver's queue is full: retry later. */
   send(msg: string | Buffer): boolean {
-    const buf = typeof msg === 'string' ? Buffer.from(msg) : msg;
-    const r = this.b.sendto(this.fd, buf, 0, buf.length, this.path);
+    const r = this.b.sendto(this.fd, this.path, typeof msg === 'string' ? Buffer.from(msg) : msg);
     if (r < 0 && r !== -11) throw new Error(`sendto failed: errno ${-r}`);
     return r === 0;
   }
@@ -34,7 +25,7 @@ export class UnixSender {
     }
   }
   close(): void {
-    this.b.close(this.fd);
+    this.b.closefd(this.fd);
   }
 }
 

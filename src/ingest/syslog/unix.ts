@@ -1,8 +1,8 @@
 // The local syslog socket: a Unix datagram socket like /dev/log. Node has no
-// AF_UNIX datagrams in core, so this drives the unix-dgram addon's binding
-// directly (its JS wrapper crashes on a failed recv). A push source: it is
-// always drained so the detection engines never block on it; what the spool
-// cannot take is counted as shed.
+// AF_UNIX datagrams in core; our addon (src/native/dgram) drains every
+// queued datagram per wake-up and hands them over in one batch. A push
+// source: it is always drained so the detection engines never block on it;
+// what the spool cannot take is counted as shed.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,24 +10,23 @@ import { loadAddon } from '../../native/addons.ts';
 import { Source, type IngestSource, type Intake } from '../intake.ts';
 import { trimDatagram } from './datagram.ts';
 
-interface UnixDgramBinding {
-  AF_UNIX: number;
-  SOCK_DGRAM: number;
-  socket(domain: number, type: number, protocol: number,
-    onRecv: (status: number, buf: Buffer | null, from: string | null) => void, onWritable: () => void): number;
-  bind(fd: number, path: string): number;
-  close(fd: number): number;
+export interface DgramBinding {
+  listen(path: string, maxMessageBytes: number,
+    onBatch: (errno: number, data: Buffer, lengths: Buffer) => void): object;
+  close(handle: object): void;
+  socket(): number;
+  sendto(fd: number, path: string, data: Buffer): number;
+  closefd(fd: number): void;
 }
 
-/** The addon reads into a 64 KiB buffer: a datagram that fills it may have been cut. */
-export const UNIX_RECV_BUFFER = 65536;
+const TRUNCATED = 0x80000000;
 
 export class UnixSyslog implements IngestSource {
   readonly source: Source;
   private readonly socketPath: string;
   private readonly intake: Intake;
-  private fd = -1;
-  private binding: UnixDgramBinding | undefined;
+  private handle: object | undefined;
+  private binding: DgramBinding | undefined;
 
   constructor(socketPath: string, intake: Intake) {
     this.socketPath = socketPath;
@@ -49,42 +48,41 @@ export class UnixSyslog implements IngestSource {
 
   async start(): Promise<void> {
     try {
-      const b = (this.binding = loadAddon('unix_dgram') as UnixDgramBinding);
+      const b = (this.binding = loadAddon('tmsp_dgram') as DgramBinding);
       fs.mkdirSync(path.dirname(this.socketPath), { recursive: true, mode: 0o755 });
       this.removeStale();
-      const fd = b.socket(b.AF_UNIX, b.SOCK_DGRAM, 0, (status, buf) => this.recv(status, buf), () => {});
-      if (fd < 0) throw new Error(`socket() failed: errno ${-fd}`);
-      this.fd = fd;
-      const err = b.bind(fd, this.socketPath);
-      if (err < 0) throw new Error(`bind ${this.socketPath} failed: errno ${-err}`);
+      // The addon cuts at the limit and flags it; intake needs no second cut.
+      this.handle = b.listen(this.socketPath, this.intake.limit, (errno, data, lengths) => this.batch(errno, data, lengths));
       // Like /dev/log: every local process may log.
       fs.chmodSync(this.socketPath, 0o666);
       this.source.stats.state = 'listening';
     } catch (err) {
       this.source.stats.state = 'failed';
       this.source.fail(err);
-      this.closeFd();
+      await this.stop();
       throw err;
     }
   }
 
-  private recv(status: number, buf: Buffer | null): void {
-    if (status < 0 || !buf) {
-      this.source.fail(new Error(`recvmsg failed: errno ${-status}`));
+  private batch(errno: number, data: Buffer, lengths: Buffer): void {
+    if (errno !== 0) {
+      this.source.fail(new Error(`recv failed: errno ${errno}`));
       return;
     }
-    const line = trimDatagram(buf);
-    if (line.length > 0) this.intake.accept(this.source, line, buf.length >= UNIX_RECV_BUFFER);
-  }
-
-  private closeFd(): void {
-    if (this.fd >= 0 && this.binding) this.binding.close(this.fd);
-    this.fd = -1;
+    let off = 0;
+    for (let i = 0; i < lengths.length; i += 4) {
+      const word = lengths.readUInt32LE(i);
+      const len = word & ~TRUNCATED;
+      const line = trimDatagram(data.subarray(off, off + len));
+      off += len;
+      if (line.length > 0) this.intake.accept(this.source, line, (word & TRUNCATED) !== 0);
+    }
   }
 
   async stop(): Promise<void> {
-    this.closeFd();
+    if (this.handle && this.binding) this.binding.close(this.handle);
+    this.handle = undefined;
     fs.rmSync(this.socketPath, { force: true });
-    this.source.stats.state = 'stopped';
+    if (this.source.stats.state !== 'failed') this.source.stats.state = 'stopped';
   }
 }
