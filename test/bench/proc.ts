@@ -1,0 +1,52 @@
+// Readings of a process from outside, through /proc.
+
+import fs from 'node:fs';
+
+const TICK = 100; // USER_HZ on Linux
+
+/** User + system CPU seconds used so far. */
+export function cpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICK;
+}
+
+/** RSS, its anonymous part (heap, buffers: what the program itself holds), and the peak. */
+export function memory(pid: number): { rss: number; anon: number; hwm: number } {
+  const s = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)?.[1] ?? 0) * 1024;
+  return { rss: kb('VmRSS'), anon: kb('RssAnon'), hwm: kb('VmHWM') };
+}
+
+export function writeBytes(pid: number): number {
+  const s = fs.readFileSync(`/proc/${pid}/io`, 'utf8');
+  return Number(/write_bytes:\s+(\d+)/.exec(s)![1]);
+}
+
+/** RSS sampled every `ms` until stopped: medians of RSS and of its anonymous part. */
+export class RssSampler {
+  private readonly rss: number[] = [];
+  private readonly anon: number[] = [];
+  private readonly timer: NodeJS.Timeout;
+  constructor(pid: number, ms = 100) {
+    this.timer = setInterval(() => {
+      try {
+        const m = memory(pid);
+        this.rss.push(m.rss);
+        this.anon.push(m.anon);
+      } catch {
+        // exited
+      }
+    }, ms);
+  }
+  stop(): { median: number; anonMedian: number; n: number } {
+    clearInterval(this.timer);
+    return { median: median(this.rss), anonMedian: median(this.anon), n: this.rss.length };
+  }
+}
+
+export function median(xs: number[]): number {
+  if (xs.length === 0) return 0;
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}

@@ -1,0 +1,276 @@
+// npm run bench [-- --json] [-- --records N] [-- --runs N]
+//
+// Measures the built agent (dist/tmsp-agent.cjs) from outside, on a fixed
+// workload sent over its unix datagram socket by a blocking sender:
+//   records/s from the first send until everything is durable in the spool,
+//   CPU seconds per million records, steady (median) and peak RSS, bytes
+//   written to disk per raw byte (write amplification), compression ratio,
+//   and loss/duplication counted by unique id.
+// Where rsyslog is installed it runs the same workload (imuxsock → disk-
+// assisted main queue → omfile zipLevel=6) in the same invocation and the ratio is printed. The default
+// unix datagram queue (net.unix.max_dgram_qlen) caps blocking senders; when
+// run as root the agent is measured again inside a private network namespace
+// with a deeper queue.
+
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { decodeRecord } from '../../src/protocol/record.ts';
+import { concatenated, openSpool } from '../helpers/spool.ts';
+import { AGENT, RunningAgent, until } from '../helpers/agent.ts';
+import { request } from '../../src/cli/control-client.ts';
+import type { Status } from '../../src/daemon/status.ts';
+import { cpuSeconds, median, memory, RssSampler, writeBytes } from './proc.ts';
+import { workload } from './workload.ts';
+import zlib from 'node:zlib';
+
+const { values } = parseArgs({
+  options: {
+    json: { type: 'boolean' },
+    records: { type: 'string', default: '200000' },
+    runs: { type: 'string', default: '3' },
+    'in-namespace': { type: 'string' },
+    'node-flags': { type: 'string', default: '' },
+  },
+});
+const N = Number(values.records);
+const FLAGS = values['node-flags'] ? values['node-flags'].split(' ').filter(Boolean) : [];
+const RUNS = Number(values.runs);
+const HERE = path.dirname(new URL(import.meta.url).pathname);
+const say = (s: string) => values.json || values['in-namespace'] || process.stdout.write(`${s}\n`);
+
+interface Run {
+  seconds: number;
+  recordsPerSec: number;
+  cpuPerMillion: number;
+  rssSteadyMiB: number;
+  anonSteadyMiB: number;
+  rssPeakMiB: number;
+  writeAmplification: number;
+  compressionRatio: number;
+  received: number;
+  lost: number;
+  duplicated: number;
+}
+
+function send(socketPath: string, file: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const p = spawn('python3', [path.join(HERE, 'send-unix.py'), socketPath, file], { stdio: ['ignore', 'ignore', 'inherit'] });
+    p.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`sender exited ${code}`))));
+  });
+}
+
+function countIds(lines: Iterable<string>): { unique: number; dup: number } {
+  const seen = new Set<string>();
+  let dup = 0;
+  for (const l of lines) {
+    const id = /eid=(\d+)/.exec(l)?.[1];
+    if (!id) continue;
+    if (seen.has(id)) dup++;
+    else seen.add(id);
+  }
+  return { unique: seen.size, dup };
+}
+
+async function runAgent(file: string, rawBytes: number, nodeFlags: string[] = []): Promise<Run> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tmsp-bench-'));
+  const config = {
+    ingest: { unixSocket: path.join(dir, 'log.sock'), udpPort: 0, tcpPort: 0 },
+    spool: { budgetBytes: 1024 * 1024 * 1024 },
+    daemon: { stateDir: path.join(dir, 'state'), controlSocket: path.join(dir, 'control.sock'), logLevel: 'warn' },
+  };
+  const cfg = path.join(dir, 'config.json');
+  fs.writeFileSync(cfg, JSON.stringify(config));
+  const agent = await new RunningAgent(cfg, config, nodeFlags).ready();
+  const pid = agent.proc.pid!;
+  const cpu0 = cpuSeconds(pid);
+  const w0 = writeBytes(pid);
+  const rss = new RssSampler(pid);
+  const t0 = process.hrtime.bigint();
+  await send(config.ingest.unixSocket, file);
+  // Ask over the control socket from this process: spawning the CLI to poll would load the machine.
+  for (;;) {
+    const st = await request<Status>(config.daemon.controlSocket, 'status');
+    if (st.ingest.records + st.ingest.shed >= N) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await request(config.daemon.controlSocket, 'flush');
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = cpuSeconds(pid) - cpu0;
+  const written = writeBytes(pid) - w0;
+  const r = rss.stop();
+  const peak = memory(pid).hwm;
+  const st = await request<Status>(config.daemon.controlSocket, 'status');
+  await agent.stop();
+  const { state, spool } = openSpool(config.daemon.stateDir);
+  const text = zlib.gunzipSync(concatenated(spool)).toString('utf8');
+  state.db.close();
+  const ids = countIds((function* () {
+    for (const l of text.split('\n')) if (l) yield decodeRecord(l)!.line.toString();
+  })());
+  fs.rmSync(dir, { recursive: true, force: true });
+  return {
+    seconds,
+    recordsPerSec: N / seconds,
+    cpuPerMillion: (cpu / N) * 1e6,
+    rssSteadyMiB: r.median / 2 ** 20,
+    anonSteadyMiB: r.anonMedian / 2 ** 20,
+    rssPeakMiB: peak / 2 ** 20,
+    writeAmplification: written / rawBytes,
+    compressionRatio: st.spool.rawBytes / st.spool.bytes,
+    received: ids.unique,
+    lost: N - ids.unique,
+    duplicated: ids.dup,
+  };
+}
+
+async function runRsyslog(file: string, rawBytes: number): Promise<Run | { skipped: string }> {
+  const rsyslogd = ['/usr/sbin/rsyslogd', '/sbin/rsyslogd'].find((p) => fs.existsSync(p));
+  if (!rsyslogd) return { skipped: 'rsyslogd not installed (apt-get install rsyslog)' };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rsyslog-bench-'));
+  const sock = path.join(dir, 'log.sock');
+  const out = path.join(dir, 'out.log.gz');
+  fs.writeFileSync(path.join(dir, 'rsyslog.conf'), `
+global(workDirectory="${dir}")
+module(load="imuxsock" SysSock.Use="off")
+input(type="imuxsock" Socket="${sock}" CreatePath="on" UseSpecialParser="off" ParseHostname="off" Annotate="off")
+main_queue(queue.type="LinkedList" queue.filename="mainq" queue.maxDiskSpace="1g" queue.saveOnShutdown="on")
+template(name="raw" type="string" string="%rawmsg%\\n")
+action(type="omfile" file="${out}" zipLevel="6" template="raw" ioBufferSize="64k" flushOnTXEnd="off" asyncWriting="on" veryRobustZip="on")
+`);
+  const p = spawn(rsyslogd, ['-n', '-f', path.join(dir, 'rsyslog.conf'), '-i', path.join(dir, 'pid')], { stdio: 'ignore' });
+  await until(() => fs.existsSync(sock), 10_000, 'rsyslog socket');
+  const pid = p.pid!;
+  const cpu0 = cpuSeconds(pid);
+  const w0 = writeBytes(pid);
+  const rss = new RssSampler(pid);
+  const t0 = process.hrtime.bigint();
+  await send(sock, file);
+  let cpu = 0;
+  let written = 0;
+  let peak = 0;
+  const r = rss.stop();
+  // rsyslog writes its gzip stream out at close: stop it, and count until it is gone.
+  try {
+    cpu = cpuSeconds(pid) - cpu0;
+    written = writeBytes(pid) - w0;
+    peak = memory(pid).hwm;
+  } catch {
+    // exited early
+  }
+  const exited = new Promise((res) => p.once('exit', res));
+  p.kill('SIGTERM');
+  await exited;
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const gz = fs.readFileSync(out);
+  const text = zlib.gunzipSync(gz).toString('utf8');
+  const ids = countIds(text.split('\n'));
+  fs.rmSync(dir, { recursive: true, force: true });
+  return {
+    seconds,
+    recordsPerSec: N / seconds,
+    cpuPerMillion: (cpu / N) * 1e6,
+    rssSteadyMiB: r.median / 2 ** 20,
+    anonSteadyMiB: r.anonMedian / 2 ** 20,
+    rssPeakMiB: peak / 2 ** 20,
+    writeAmplification: (written || gz.length) / rawBytes,
+    compressionRatio: rawBytes / gz.length,
+    received: ids.unique,
+    lost: N - ids.unique,
+    duplicated: ids.dup,
+  };
+}
+
+function summarise(runs: Run[]): Run {
+  const keys = Object.keys(runs[0]!) as Array<keyof Run>;
+  return Object.fromEntries(keys.map((k) => [k, median(runs.map((r) => r[k]))])) as unknown as Run;
+}
+
+function show(label: string, r: Run): void {
+  say(`${label.padEnd(28)} ${Math.round(r.recordsPerSec).toLocaleString('en').padStart(9)} rec/s  ` +
+    `cpu ${r.cpuPerMillion.toFixed(2)} s/M  rss ${r.rssSteadyMiB.toFixed(1)} MiB (anon ${r.anonSteadyMiB.toFixed(1)}, peak ${r.rssPeakMiB.toFixed(1)})  ` +
+    `wamp ${r.writeAmplification.toFixed(3)}  gzip ${r.compressionRatio.toFixed(2)}x  lost ${r.lost} dup ${r.duplicated}`);
+}
+
+async function idleRss(): Promise<{ rssMiB: number; anonMiB: number }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tmsp-idle-'));
+  const config = {
+    ingest: { unixSocket: path.join(dir, 'log.sock'), udpPort: 0, tcpPort: 0 },
+    daemon: { stateDir: path.join(dir, 'state'), controlSocket: path.join(dir, 'control.sock'), logLevel: 'warn' },
+  };
+  fs.writeFileSync(path.join(dir, 'c.json'), JSON.stringify(config));
+  const agent = await new RunningAgent(path.join(dir, 'c.json'), config, FLAGS).ready();
+  await new Promise((r) => setTimeout(r, 2000));
+  const m = memory(agent.proc.pid!);
+  await agent.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+  return { rssMiB: m.rss / 2 ** 20, anonMiB: m.anon / 2 ** 20 };
+}
+
+async function main(): Promise<void> {
+  const file = path.join(os.tmpdir(), `tmsp-bench-workload-${N}.log`);
+  const data = workload(N);
+  fs.writeFileSync(file, data);
+  const rawBytes = data.length - N; // newlines are not sent
+  const qlen = Number(fs.readFileSync('/proc/sys/net/unix/max_dgram_qlen', 'utf8'));
+
+  if (values['in-namespace']) {
+    // Child mode: inside a private network namespace with a deeper datagram queue.
+    const runs: Run[] = [];
+    for (let i = 0; i < RUNS; i++) runs.push(await runAgent(file, rawBytes, FLAGS));
+    fs.writeFileSync(values['in-namespace'], JSON.stringify({ qlen, run: summarise(runs) }));
+    return;
+  }
+
+  say(`tmsp-agent benchmark: ${N.toLocaleString('en')} records, ${(rawBytes / 2 ** 20).toFixed(1)} MiB raw ` +
+    `(${Math.round(rawBytes / N)} B/record avg), median of ${RUNS} runs, Node ${process.version}, ${os.cpus().length} cores`);
+  say(`agent bundle ${AGENT}${FLAGS.length ? ` with ${FLAGS.join(' ')}` : ''}; unix datagram sender: blocking python3 sendto; net.unix.max_dgram_qlen=${qlen}`);
+  const result: Record<string, unknown> = { records: N, rawBytes, runs: RUNS, node: process.version, qlen };
+
+  const agentRuns: Run[] = [];
+  const refRuns: Run[] = [];
+  let refSkipped: string | undefined;
+  for (let i = 0; i < RUNS; i++) {
+    agentRuns.push(await runAgent(file, rawBytes, FLAGS));
+    const ref = await runRsyslog(file, rawBytes);
+    if ('skipped' in ref) refSkipped = ref.skipped;
+    else refRuns.push(ref);
+  }
+  const agent = summarise(agentRuns);
+  show(`tmsp-agent (qlen ${qlen})`, agent);
+  result.agent = agent;
+  if (refRuns.length > 0) {
+    const ref = summarise(refRuns);
+    show(`rsyslog omfile zip6 (qlen ${qlen})`, ref);
+    say(`  agent/rsyslog: throughput ${(agent.recordsPerSec / ref.recordsPerSec).toFixed(2)}x, ` +
+      `cpu ${(agent.cpuPerMillion / ref.cpuPerMillion).toFixed(2)}x, rss ${(agent.rssSteadyMiB / ref.rssSteadyMiB).toFixed(2)}x`);
+    result.rsyslog = ref;
+  } else {
+    say(`rsyslog reference skipped: ${refSkipped}`);
+    result.rsyslog = { skipped: refSkipped };
+  }
+
+  if (process.getuid?.() === 0 && spawnSync('unshare', ['--version']).status === 0) {
+    const out = path.join(os.tmpdir(), `tmsp-bench-ns-${process.pid}.json`);
+    const deep = 512;
+    execFileSync('unshare', ['-n', 'sh', '-c',
+      `sysctl -qw net.unix.max_dgram_qlen=${deep} && "${process.execPath}" "${path.join(HERE, 'run.ts')}" --records ${N} --runs ${RUNS} --node-flags="${FLAGS.join(' ')}" --in-namespace "${out}"`],
+    { stdio: 'inherit' });
+    const ns = JSON.parse(fs.readFileSync(out, 'utf8')) as { qlen: number; run: Run };
+    fs.rmSync(out);
+    show(`tmsp-agent (qlen ${ns.qlen}, netns)`, ns.run);
+    result.agentDeepQueue = ns;
+  } else {
+    say('deep-queue run skipped (needs root and unshare)');
+  }
+
+  const idle = await idleRss();
+  say(`idle RSS: ${idle.rssMiB.toFixed(1)} MiB (anon ${idle.anonMiB.toFixed(1)} MiB)`);
+  result.idle = idle;
+  if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+  fs.rmSync(file, { force: true });
+}
+
+await main();
