@@ -1,0 +1,39 @@
+// The README's configuration reference, generated from the schema so that
+// the two cannot drift (test/unit/readme.test.ts checks it; `node build.mjs
+// --docs` rewrites it).
+
+import { formatBytes } from './fields.ts';
+import { FIELDS } from './schema.ts';
+
+function shown(key: string, v: unknown): string {
+  if (Array.isArray(v)) return v.length > 0 ? v.join(',') : '(empty)';
+  if (v === '') return '(empty)';
+  if (typeof v === 'number' && /Bytes$/.test(key)) return formatBytes(v);
+  return String(v);
+}
+
+export function configReference(): string {
+  const out: string[] = [];
+  let section = '';
+  for (const f of FIELDS) {
+    const s = f.key.split('.')[0]!;
+    if (s !== section) {
+      section = s;
+      out.push('', '| key | default | rule | meaning |', '|---|---|---|---|');
+    }
+    const cell = (t: string) => t.replace(/\|/g, '\\|');
+    out.push(`| \`${f.key}\`${f.secret ? ' (secret)' : ''} | ${cell(shown(f.key, f.default))} | ${cell(f.rule)} | ${cell(f.doc)} |`);
+  }
+  return `${out.join('\n').trim()}\n`;
+}
+
+export const BEGIN = '<!-- config-reference:begin (generated: node build.mjs --docs) -->';
+export const END = '<!-- config-reference:end -->';
+
+/** The README text with its reference section replaced by the current one. */
+export function withReference(readme: string): string {
+  const a = readme.indexOf(BEGIN);
+  const b = readme.indexOf(END);
+  if (a < 0 || b < a) throw new Error('README has no configuration reference markers');
+  return `${readme.slice(0, a + BEGIN.length)}\n${configReference()}${readme.slice(b)}`;
+}

@@ -1,0 +1,21 @@
+import fs from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { withReference } from '../../src/config/reference.ts';
+import { EXIT } from '../../src/cli/exit-codes.ts';
+
+const readme = fs.readFileSync('README.md', 'utf8');
+
+describe('README', () => {
+  it('carries the configuration reference of the current schema (node build.mjs --docs)', () => {
+    expect(withReference(readme)).toBe(readme);
+  });
+
+  it('documents every exit code', () => {
+    for (const [code, { exit }] of Object.entries(EXIT)) expect(readme).toMatch(new RegExp(`\\| ${exit} \\| \`${code}\``));
+  });
+
+  it('names the one command that runs the tests, and .ci/run runs exactly it', () => {
+    expect(readme).toContain('npm ci && npm test');
+    expect(fs.readFileSync('.ci/run', 'utf8')).toMatch(/npm ci[^\n]*\nnpm test\n/);
+  });
+});
