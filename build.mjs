@@ -83,6 +83,8 @@ async function bundle() {
     logLevel: 'warning',
     banner: { js: '#!/usr/bin/env node\nconst __importMetaUrl=require("url").pathToFileURL(__filename).href;' },
     define: { 'import.meta.url': '__importMetaUrl', __AGENT_VERSION__: JSON.stringify(pkg.version) },
+    // ssh2's optional native speed-ups: it falls back to Node's crypto when they are absent.
+    external: ['cpu-features', '*/sshcrypto.node'],
   });
   const inputs = Object.keys(result.metafile.inputs);
   const leaked = inputs.filter((f) => f.startsWith('test/') || f.startsWith('src/portal/'));

@@ -10,7 +10,34 @@ export type ErrorCode =
   | 'E_DAEMON_PROTOCOL'
   | 'E_STATE'
   | 'E_ADDON'
-  | 'E_INTERNAL';
+  | 'E_INTERNAL'
+  // Talking to the outside: each needs a different action from the operator.
+  | 'E_NOT_CONFIGURED'
+  | 'E_RESOLVE'
+  | 'E_CONNECT'
+  | 'E_TIMEOUT'
+  | 'E_PROXY_AUTH'
+  | 'E_PROXY_REFUSED'
+  | 'E_TLS_UNTRUSTED'
+  | 'E_TLS_EXPIRED'
+  | 'E_TLS_HOSTNAME'
+  | 'E_TLS_PIN'
+  | 'E_HOSTKEY'
+  | 'E_HOSTKEY_UNKNOWN'
+  | 'E_AUTH'
+  | 'E_REMOTE'
+  | 'E_REMOTE_REFUSED'
+  | 'E_PROTOCOL'
+  | 'E_TEST_FAILED';
+
+/**
+ * Failures that retrying cannot fix until the operator changes something
+ * (credentials, trust): retried slowly, never in a tight loop.
+ */
+export const NEEDS_OPERATOR: ReadonlySet<ErrorCode> = new Set([
+  'E_NOT_CONFIGURED', 'E_PROXY_AUTH', 'E_TLS_UNTRUSTED', 'E_TLS_EXPIRED', 'E_TLS_HOSTNAME', 'E_TLS_PIN',
+  'E_HOSTKEY', 'E_HOSTKEY_UNKNOWN', 'E_AUTH', 'E_REMOTE_REFUSED',
+]);
 
 export class AgentError extends Error {
   readonly code: ErrorCode;

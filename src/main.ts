@@ -8,7 +8,7 @@ import { configFileFrom, type Ctx } from './cli/context.ts';
 import { HELP } from './cli/help.ts';
 import { createOut } from './cli/output.ts';
 import { runCommand } from './cli/run.ts';
-import { simpleCommand, statusCommand } from './cli/status.ts';
+import { simpleCommand, statusCommand, uploadNowCommand } from './cli/status.ts';
 import { VERSION } from './daemon/version.ts';
 
 async function main(argv: string[]): Promise<number> {
@@ -26,6 +26,7 @@ async function main(argv: string[]): Promise<number> {
         help: { type: 'boolean', short: 'h' },
         'include-secrets': { type: 'boolean' },
         output: { type: 'string' },
+        force: { type: 'boolean' },
       },
     });
     const [cmd, ...rest] = positionals;
@@ -42,6 +43,11 @@ async function main(argv: string[]): Promise<number> {
       case 'flush':
       case 'reload':
         return await simpleCommand(ctx, cmd);
+      case 'upload-now':
+        return await uploadNowCommand(ctx);
+      case 'tmsp':
+        // Loaded on demand: the SSH and MQTT code is not needed by any other command.
+        return await (await import('./cli/tmsp.ts')).tmspCommand(ctx, rest, { force: values.force });
       case 'config':
         return await configCommand(ctx, rest, { includeSecrets: values['include-secrets'], output: values.output });
       case 'version':

@@ -20,7 +20,7 @@ function lines(c: Config): string {
 }
 
 /** After a change, ask a running daemon to re-read its file; not running is fine. */
-async function notifyDaemon(config: Config): Promise<boolean> {
+export async function notifyDaemon(config: Config): Promise<boolean> {
   try {
     await request(config.daemon.controlSocket, 'reload', undefined, 5000);
     return true;
@@ -29,7 +29,7 @@ async function notifyDaemon(config: Config): Promise<boolean> {
   }
 }
 
-function parseAssignments(args: string[]): Array<[string, string]> {
+export function parseAssignments(args: string[]): Array<[string, string]> {
   if (args.length === 0) throw new UsageError('config set needs at least one KEY=VALUE');
   return args.map((a) => {
     const eq = a.indexOf('=');

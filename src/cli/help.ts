@@ -7,6 +7,11 @@ commands:
   status                      what the running daemon reports (spool, sources, counters, memory)
   flush                       seal the open chunk and store it now
   reload                      make the running daemon re-read its configuration
+  upload-now                  upload the spool to TMSP now (waits for the round to end)
+  tmsp test-connection [KEY=VALUE ...]
+                              test every step to TMSP with these candidate settings
+  tmsp save [--force] [KEY=VALUE ...]
+                              test, then save the settings (accepting the host key shown)
   config show                 the effective configuration, secrets masked
   config get KEY              one setting
   config set KEY=VALUE ...    change settings (all or nothing), then reload a running daemon

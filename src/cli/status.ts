@@ -1,6 +1,8 @@
 // `tmsp-agent status`: what the running daemon reports about itself.
 
 import type { Status } from '../daemon/status.ts';
+import type { UploaderStats } from '../tmsp/uploader.ts';
+import { EXIT } from './exit-codes.ts';
 import { controlSocketOf } from '../config/store.ts';
 import { request } from './control-client.ts';
 import type { Ctx } from './context.ts';
@@ -32,6 +34,16 @@ export function humanStatus(st: Status): string {
     `dropped: ${st.dropped.chunks} chunks, ${st.dropped.records} records, ${size(st.dropped.bytes)}; corrupt: ${st.corrupt.chunks} chunks, ${st.corrupt.records} records`,
     `memory: rss ${size(st.memory.rss)}, heap ${size(st.memory.heapUsed)} of ${size(st.memory.heapTotal)}`,
   ];
+  if (st.tmsp.enabled) {
+    const { upload: up, status: hb } = st.tmsp;
+    out.push(`tmsp: appliance ${st.tmsp.applianceId}; upload (${up.protocol}) ${up.state}, last success ${up.lastSuccessAt ?? 'never'}, ` +
+      `${up.uploaded.batches} batches / ${up.uploaded.records} records since start, ${up.attempts} attempts` +
+      `${up.lastError ? `; last error: ${up.lastError}; next attempt ${up.nextAttemptAt}` : ''}`);
+    out.push(`  status server ${hb.state}${hb.protocolVersion ? ` (MQTT ${hb.protocolVersion === 5 ? '5' : '3.1.1'})` : ''}, ` +
+      `${hb.heartbeats} heartbeats, last ${hb.lastHeartbeatAt ?? 'never'}${hb.lastError ? `; last error: ${hb.lastError}` : ''}`);
+  } else {
+    out.push('tmsp: off');
+  }
   return out.join('\n');
 }
 
@@ -39,6 +51,16 @@ export async function statusCommand(ctx: Ctx): Promise<number> {
   const st = await request<Status>(controlSocketOf(ctx.configFile), 'status');
   ctx.out.done({ status: st }, humanStatus(st));
   return 0;
+}
+
+/** upload-now: a round right away; waits for it to finish (or for the time limit). */
+export async function uploadNowCommand(ctx: Ctx): Promise<number> {
+  const up = await request<UploaderStats>(controlSocketOf(ctx.configFile), 'upload-now', undefined, 30 * 60_000);
+  const ok = up.consecutiveFailures === 0;
+  ctx.out.done({ upload: up }, ok
+    ? `uploaded; ${up.uploaded.batches} batches, ${up.uploaded.records} records since the agent started`
+    : `upload failed: ${up.lastError} (next attempt ${up.nextAttemptAt})`);
+  return ok ? 0 : EXIT[up.lastErrorCode ?? 'E_REMOTE'].exit;
 }
 
 /** Small daemon actions that only need an answer: flush, reload. */

@@ -12,6 +12,10 @@ export interface Config {
   tmsp: {
     enabled: boolean; logServer: string; protocol: 'ssh' | 'ssl'; uploadIntervalMinutes: number;
     statusServer: string; username: string; password: string; registrationEmail: string; useProxy: boolean;
+    logBasePath: string; hostKeyFingerprint: string; tlsCaFile: string; tlsFingerprints: string[];
+    statusTls: boolean; heartbeatSeconds: number; sftpParallelWrites: number; bandwidthLimitBytes: number;
+    highWaterPercent: number; batchMaxBytes: number; retryMaxSeconds: number; timeoutSeconds: number;
+    keepaliveSeconds: number;
   };
   proxy: { host: string; port: number; username: string; password: string; noProxy: string[] };
   sms: {
@@ -81,6 +85,33 @@ export const FIELDS: readonly Field[] = [
     normalise: (s) => s.trim(),
   }, { doc: 'Registration email address.' }),
   bool('tmsp.useProxy', false, { doc: 'Connect to TMSP through the appliance proxy.' }),
+  text('tmsp.logBasePath', 'upload', {
+    rule: 'must be a path of letters, digits, ".", "_" and "-" separated by "/", without ".." segments',
+    test: (s) => /^\/?[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*\/?$/.test(s) && !s.split('/').includes('..'),
+  }, { doc: 'Where batches go on the log server: SFTP path (relative to the login directory unless it starts with /), or HTTPS URL path.' }),
+  text('tmsp.hostKeyFingerprint', '', {
+    rule: 'must be an SSH SHA-256 fingerprint such as SHA256:<43 base64 characters>', optional: true,
+    test: (s) => /^SHA256:[A-Za-z0-9+/]{43}=?$/.test(s), normalise: (s) => s.trim(),
+  }, { doc: 'Accepted SSH host key of the log server; set by `tmsp save` from a successful test.' }),
+  text('tmsp.tlsCaFile', '', { ...absPath, optional: true },
+    { doc: 'Extra CA certificates (PEM) trusted for the log server (ssl) and the status server.' }),
+  list('tmsp.tlsFingerprints', [], {
+    rule: 'is a SHA-256 certificate fingerprint (64 hex digits, colons optional)',
+    test: (s) => /^[0-9A-F]{64}$/.test(s.replace(/:/g, '')), normalise: (s) => s.trim().toUpperCase(),
+  }, { doc: 'Pinned TLS certificates for the log and status servers: trusted by fingerprint alone.' }),
+  bool('tmsp.statusTls', true, { doc: 'Use TLS to the status server (MQTT over TLS, port 8883; plain MQTT uses 1883).' }),
+  int('tmsp.heartbeatSeconds', 60, 5, 3600, { doc: 'How often a heartbeat is sent.', unit: 'seconds' }),
+  int('tmsp.sftpParallelWrites', 8, 1, 64,
+    { doc: 'SFTP 32 KiB writes kept in flight; 1 for servers that cannot take parallel writes.' }),
+  bytes('tmsp.bandwidthLimitBytes', 0, 0, 1024 * MiB, { doc: 'Upload bandwidth cap in bytes per second; 0 = no cap.' }),
+  int('tmsp.highWaterPercent', 50, 1, 100,
+    { doc: 'Upload before the interval when the spool is this full (percent of its budget).' }),
+  bytes('tmsp.batchMaxBytes', 64 * MiB, 64 * KiB, 4 * GiB, { doc: 'Largest batch (compressed bytes) sent as one file.' }),
+  int('tmsp.retryMaxSeconds', 300, 1, 3600,
+    { doc: 'Longest wait between upload retries (exponential backoff with jitter up to this).', unit: 'seconds' }),
+  int('tmsp.timeoutSeconds', 20, 1, 300, { doc: 'Connect, handshake and request timeout.', unit: 'seconds' }),
+  int('tmsp.keepaliveSeconds', 30, 5, 600,
+    { doc: 'Keepalive interval (TCP, SSH, MQTT) that detects a dead peer.', unit: 'seconds' }),
 
   // The appliance-wide proxy (Proxy Settings screen).
   text('proxy.host', '', {

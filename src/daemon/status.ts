@@ -3,6 +3,7 @@
 
 import type { SourceStats } from '../ingest/intake.ts';
 import type { SpoolStats } from '../spool/spool.ts';
+import type { TmspStats } from '../tmsp/link.ts';
 import { VERSION } from './version.ts';
 
 export interface Status {
@@ -38,6 +39,7 @@ export interface Status {
   lost: { chunks: number; records: number; bytes: number };
   memory: { rss: number; heapUsed: number; heapTotal: number; external: number };
   state: { recoveredFrom: string | null };
+  tmsp: TmspStats | { enabled: false };
 }
 
 export interface StatusInputs {
@@ -46,6 +48,7 @@ export interface StatusInputs {
   sources: SourceStats[];
   spool: SpoolStats;
   recoveredFrom: string | null;
+  tmsp: TmspStats | undefined;
 }
 
 export function buildStatus(i: StatusInputs, now = Date.now()): Status {
@@ -54,6 +57,12 @@ export function buildStatus(i: StatusInputs, now = Date.now()): Status {
   for (const s of i.sources) if (s.state === 'failed') problems.push(`source ${s.name} failed: ${s.lastError ?? 'unknown error'}`);
   if (i.spool.commitErrors > 0 && i.spool.lastError) problems.push(`spool: ${i.spool.lastError}`);
   if (i.recoveredFrom) problems.push(`state database was damaged and moved to ${i.recoveredFrom}`);
+  if (i.tmsp) {
+    const up = i.tmsp.upload;
+    if (up.consecutiveFailures > 0) problems.push(`not forwarding to TMSP: ${up.lastError ?? 'upload failing'}`);
+    const st = i.tmsp.status;
+    if (st.state !== 'connected' && st.lastError) problems.push(`no heartbeat to TMSP: ${st.lastError}`);
+  }
   const m = process.memoryUsage();
   const sp = i.spool;
   return {
@@ -75,5 +84,6 @@ export function buildStatus(i: StatusInputs, now = Date.now()): Status {
     lost: sp.lost,
     memory: { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external },
     state: { recoveredFrom: i.recoveredFrom },
+    tmsp: i.tmsp ?? { enabled: false },
   };
 }

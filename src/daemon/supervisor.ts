@@ -7,9 +7,13 @@ import { load } from '../config/store.ts';
 import type { Config } from '../config/schema.ts';
 import { Ingest } from '../ingest/ingest.ts';
 import { Spool, type SpoolOptions } from '../spool/spool.ts';
+import { Counters } from '../state/counters.ts';
 import { openState, type OpenedDb } from '../state/db.ts';
+import { AgentError } from '../errors.ts';
+import type { TmspLink } from '../tmsp/link.ts';
 import { ControlServer } from './control.ts';
 import { buildStatus, type Status } from './status.ts';
+import { VERSION } from './version.ts';
 
 function spoolOptions(c: Config): SpoolOptions {
   return {
@@ -26,6 +30,8 @@ export class Agent {
   private spool!: Spool;
   private ingest: Ingest | undefined;
   private readonly control: ControlServer;
+  private tmsp: TmspLink | undefined;
+  private tmspKey = '';
   private readonly startedAt = Date.now();
   private reloading: Promise<unknown> = Promise.resolve();
 
@@ -53,15 +59,40 @@ export class Agent {
       await this.spool.flush();
       return this.status().spool;
     });
+    this.control.handle('upload-now', async () => {
+      if (!this.tmsp) throw new AgentError('E_NOT_CONFIGURED', 'sending logs to TMSP is off (tmsp.enabled=false)');
+      await this.spool.flush();
+      return await this.tmsp.uploadNow();
+    });
     await ingest.apply(c.ingest);
+    await this.applyTmsp(c);
     this.log.info({ configFile: this.configFile, stateDir: c.daemon.stateDir, sources: ingest.stats().map((s) => s.name) },
       'tmsp-agent started');
+  }
+
+  /**
+   * Start, restart or stop the TMSP link to match the configuration. Loaded
+   * on first use: an appliance that does not send to TMSP never pays for the
+   * SSH and MQTT code in memory.
+   */
+  private async applyTmsp(c: Config): Promise<void> {
+    const { tmspSlice } = await import('../tmsp/link.ts');
+    const key = c.tmsp.enabled ? tmspSlice(c) : '';
+    if (key === this.tmspKey) return;
+    const old = this.tmsp;
+    this.tmsp = undefined;
+    this.tmspKey = key;
+    await old?.stop();
+    if (!c.tmsp.enabled) return;
+    const { TmspLink } = await import('../tmsp/link.ts');
+    this.tmsp = new TmspLink(c, this.spool, new Counters(this.state!.db), VERSION, this.startedAt, this.log);
+    this.tmsp.start();
   }
 
   status(): Status {
     return buildStatus({
       configFile: this.configFile, startedAt: this.startedAt, sources: this.ingest?.stats() ?? [],
-      spool: this.spool.stats(), recoveredFrom: this.state?.recoveredFrom ?? null,
+      spool: this.spool.stats(), recoveredFrom: this.state?.recoveredFrom ?? null, tmsp: this.tmsp?.stats(),
     });
   }
 
@@ -76,6 +107,7 @@ export class Agent {
       this.log.level = next.daemon.logLevel;
       this.spool.configure(spoolOptions(next));
       await this.ingest?.apply(next.ingest);
+      await this.applyTmsp(next);
       this.config = next;
       this.log.info({ restartRequired }, 'configuration reloaded');
       return { reloaded: true, restartRequired };
@@ -88,6 +120,7 @@ export class Agent {
   async stop(): Promise<void> {
     await this.control.stop();
     await this.ingest?.stop();
+    await this.tmsp?.stop();
     if (this.state) {
       await this.spool?.stop();
       this.state.db.close();

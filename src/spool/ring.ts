@@ -53,6 +53,15 @@ export interface RingStats {
   released: { chunks: number; records: number };
 }
 
+/** An upload in progress: which chunks it covers and how far they have been sent. */
+interface Flight {
+  firstSeq: number;
+  lastSeq: number;
+  sentThrough: number;
+  /** Sent, then evicted before the server confirmed: delivered if it confirms, dropped if not. */
+  limbo: LossCounters;
+}
+
 export interface RingOptions {
   budgetBytes: number;
   /** Largest chunk the chunker can seal (uncompressed); bounds one WAL transaction. */
@@ -85,6 +94,7 @@ export class Ring {
   private walReserve: number;
   private readonly pageSize: number;
   private readonly stmt;
+  private flight: Flight | undefined;
 
   constructor(db: Db, file: string, opts: RingOptions) {
     this.db = db;
@@ -109,9 +119,9 @@ export class Ring {
   }
 
   /**
-   * Room kept for the WAL and shared-memory index: the checkpoint threshold
-   * (the WAL is cut back to it), one largest transaction on top, and the
-   * -shm file.
+   * Room kept for the WAL: the checkpoint threshold (the WAL is cut back to
+   * it), one largest transaction on top, and some slack. (Exclusive locking
+   * keeps the WAL index in memory: there is no -shm file.)
    */
   private reserveFor(chunkMaxBytes: number): number {
     const oneTxn = Math.ceil(chunkMaxBytes * 1.01) + 16 * this.pageSize;
@@ -139,7 +149,14 @@ export class Ring {
       const victim = this.stmt.oldest.get();
       if (!victim) return false;
       this.stmt.remove.run(victim.first_seq);
-      this.countLoss('dropped', victim.records, victim.raw_bytes);
+      const f = this.flight;
+      if (f && victim.first_seq >= f.firstSeq && victim.last_seq <= f.sentThrough) {
+        f.limbo.chunks++;
+        f.limbo.records += victim.records;
+        f.limbo.bytes += victim.raw_bytes;
+      } else {
+        this.countLoss('dropped', victim.records, victim.raw_bytes);
+      }
     }
     return true;
   }
@@ -203,6 +220,36 @@ export class Ring {
     }
   }
 
+  /**
+   * An upload of [firstSeq, lastSeq] begins. Chunks it has sent that the
+   * budget evicts before the server confirms are held apart, so that the
+   * dropped counter stays exact either way (see endFlight).
+   */
+  startFlight(firstSeq: number, lastSeq: number): void {
+    this.flight = { firstSeq, lastSeq, sentThrough: firstSeq - 1, limbo: { chunks: 0, records: 0, bytes: 0 } };
+  }
+
+  /** Every record up to `seq` of the flight has been handed to the transport. */
+  sentThrough(seq: number): void {
+    if (this.flight) this.flight.sentThrough = seq;
+  }
+
+  /** The upload ended: confirmed (release what it covered) or failed (what it lost to eviction is dropped). */
+  endFlight(confirmed: boolean): { chunks: number; records: number } {
+    const f = this.flight;
+    this.flight = undefined;
+    if (!f) return { chunks: 0, records: 0 };
+    if (confirmed) return this.release(f.lastSeq);
+    if (f.limbo.chunks > 0) {
+      this.db.transaction(() => {
+        this.counters.add('dropped_chunks', f.limbo.chunks);
+        this.counters.add('dropped_records', f.limbo.records);
+        this.counters.add('dropped_bytes', f.limbo.bytes);
+      })();
+    }
+    return { chunks: 0, records: 0 };
+  }
+
   /** Free every chunk whose records are all at or below `upToSeq` (after an acknowledged upload). */
   release(upToSeq: number): { chunks: number; records: number } {
     return this.db.transaction(() => {
@@ -222,6 +269,15 @@ export class Ring {
       records: this.counters.get(`${kind}_records`),
       bytes: this.counters.get(`${kind}_bytes`),
     };
+  }
+
+  /** Bytes on disk now (database and WAL): cheap, for frequent checks. */
+  diskBytes(): number {
+    return diskBytes(this.file);
+  }
+
+  get budgetBytes(): number {
+    return this.budget;
   }
 
   stats(): RingStats {

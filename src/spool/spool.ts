@@ -55,8 +55,13 @@ export class Spool {
     this.chunker.configure(opts);
   }
 
-  onCommitted(fn: (meta: ChunkMeta) => void): void {
+  /** Called after each chunk is stored; returns the function that unsubscribes. */
+  onCommitted(fn: (meta: ChunkMeta) => void): () => void {
     this.committedListeners.push(fn);
+    return () => {
+      const i = this.committedListeners.indexOf(fn);
+      if (i >= 0) this.committedListeners.splice(i, 1);
+    };
   }
 
   private async store(chunk: SealedChunk): Promise<void> {

@@ -1,0 +1,69 @@
+// Reading the spool for an upload: pick the oldest chunks up to a size, then
+// stream exactly those, one chunk at a time, only as fast as the consumer
+// reads (a Readable pulls the next chunk from SQLite only when asked). The
+// stream is the chunks' gzip members back to back: one valid gzip stream,
+// never recompressed. Memory holds one chunk, whatever the batch size.
+
+import { Readable } from 'node:stream';
+import type { Ring } from './ring.ts';
+
+export interface Batch {
+  firstSeq: number;
+  lastSeq: number;
+  records: number;
+  /** Exact byte length of the stream. */
+  bytes: number;
+  /** First sequence number of each chunk, in order. */
+  chunks: number[];
+}
+
+/** The spool changed under the batch (a chunk was evicted or found corrupt): select again. */
+export class BatchChanged extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BatchChanged';
+  }
+}
+
+/** The oldest chunks, at most maxBytes together (but always at least one). */
+export function selectBatch(ring: Ring, maxBytes: number): Batch | undefined {
+  let meta = ring.next();
+  if (!meta) return undefined;
+  const b: Batch = { firstSeq: meta.firstSeq, lastSeq: meta.lastSeq, records: 0, bytes: 0, chunks: [] };
+  while (meta && (b.chunks.length === 0 || b.bytes + meta.bytes <= maxBytes)) {
+    b.chunks.push(meta.firstSeq);
+    b.lastSeq = meta.lastSeq;
+    b.records += meta.records;
+    b.bytes += meta.bytes;
+    meta = ring.next(meta.firstSeq);
+  }
+  return b;
+}
+
+/** The batch as a byte stream. Reports progress to the ring so eviction stays exactly counted. */
+export function batchStream(ring: Ring, batch: Batch): Readable {
+  let i = 0;
+  return new Readable({
+    // One chunk at a time: the consumer's reads decide the pace.
+    highWaterMark: 0,
+    read() {
+      if (i >= batch.chunks.length) {
+        this.push(null);
+        return;
+      }
+      const firstSeq = batch.chunks[i++]!;
+      const meta = ring.next(firstSeq - 1);
+      if (!meta || meta.firstSeq !== firstSeq) {
+        this.destroy(new BatchChanged(`chunk ${firstSeq} left the spool during the upload`));
+        return;
+      }
+      const data = ring.data(meta);
+      if (!data) {
+        this.destroy(new BatchChanged(`chunk ${firstSeq} is corrupt; it was skipped and counted`));
+        return;
+      }
+      ring.sentThrough(meta.lastSeq);
+      this.push(data);
+    },
+  });
+}

@@ -1,0 +1,48 @@
+// The TMSP settings turned into what transports need: host and port with
+// the protocol's default, credentials, proxy route and trust.
+
+import { parseHostPort } from '../config/rules.ts';
+import type { Config } from '../config/schema.ts';
+import { AgentError } from '../errors.ts';
+import type { ProxySettings } from '../net/proxy.ts';
+import type { TlsTrust } from '../net/tls.ts';
+import { HttpsSink } from './https.ts';
+import type { Sink, SinkTarget } from './sink.ts';
+import { SftpSink } from './sftp.ts';
+
+export const DEFAULT_PORTS = { ssh: 22, ssl: 443, mqtts: 8883, mqtt: 1883 } as const;
+
+export function proxyFor(c: Config): ProxySettings | undefined {
+  if (!c.tmsp.useProxy || c.proxy.host === '') return undefined;
+  return { host: c.proxy.host, port: c.proxy.port, username: c.proxy.username, password: c.proxy.password };
+}
+
+export function trustFor(c: Config): TlsTrust {
+  return { caFile: c.tmsp.tlsCaFile, fingerprints: c.tmsp.tlsFingerprints };
+}
+
+function hostPort(value: string, key: string, defaultPort: number): { host: string; port: number } {
+  const hp = parseHostPort(value);
+  if (!hp) throw new AgentError('E_NOT_CONFIGURED', `${key} is not set`);
+  return { host: hp.host, port: hp.port ?? defaultPort };
+}
+
+export function logTarget(c: Config): SinkTarget {
+  const { host, port } = hostPort(c.tmsp.logServer, 'tmsp.logServer', DEFAULT_PORTS[c.tmsp.protocol]);
+  return {
+    host, port, username: c.tmsp.username, password: c.tmsp.password, basePath: c.tmsp.logBasePath,
+    proxy: proxyFor(c), noProxy: c.proxy.noProxy, timeoutMs: c.tmsp.timeoutSeconds * 1000,
+    keepaliveMs: c.tmsp.keepaliveSeconds * 1000, hostKeyFingerprint: c.tmsp.hostKeyFingerprint, tls: trustFor(c),
+    parallelWrites: c.tmsp.sftpParallelWrites, bandwidthLimitBytes: c.tmsp.bandwidthLimitBytes,
+  };
+}
+
+export function statusTarget(c: Config): { host: string; port: number } {
+  return hostPort(c.tmsp.statusServer, 'tmsp.statusServer', c.tmsp.statusTls ? DEFAULT_PORTS.mqtts : DEFAULT_PORTS.mqtt);
+}
+
+/** The sink for tmsp.protocol: ssh → SFTP, ssl → HTTPS PUT. */
+export function createSink(c: Config): Sink {
+  const t = logTarget(c);
+  return c.tmsp.protocol === 'ssh' ? new SftpSink(t) : new HttpsSink(t);
+}
