@@ -114,6 +114,7 @@ export class Ring {
       removeUpTo: db.prepare('DELETE FROM chunk WHERE last_seq <= ?'),
       totals: db.prepare<[], { chunks: number; records: number | null; bytes: number | null; raw: number | null; lastSeq: number | null }>(
         'SELECT count(*) AS chunks, sum(records) AS records, sum(bytes) AS bytes, sum(raw_bytes) AS raw, max(last_seq) AS lastSeq FROM chunk'),
+      stored: db.prepare<[], { n: number | null }>('SELECT sum(bytes) AS n FROM chunk'),
       pages: db.prepare<[], { n: number }>('SELECT page_count - freelist_count AS n FROM pragma_page_count(), pragma_freelist_count()'),
     };
   }
@@ -269,6 +270,11 @@ export class Ring {
       records: this.counters.get(`${kind}_records`),
       bytes: this.counters.get(`${kind}_bytes`),
     };
+  }
+
+  /** Compressed bytes of the chunks held: how full the spool is. */
+  storedBytes(): number {
+    return this.stmt.stored.get()!.n ?? 0;
   }
 
   /** Bytes on disk now (database and WAL): cheap, for frequent checks. */

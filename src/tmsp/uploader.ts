@@ -87,7 +87,7 @@ export class Uploader {
 
   private aboveHighWater(): boolean {
     const ring = this.spool.ring;
-    return ring.diskBytes() * 100 >= ring.budgetBytes * this.opts.highWaterPercent;
+    return ring.storedBytes() * 100 >= ring.budgetBytes * this.opts.highWaterPercent;
   }
 
   /**

@@ -101,7 +101,7 @@ describe('TMSP registration: Test Connection and Save', () => {
     ['a changed host key', { hostKeyFingerprint: `SHA256:${'A'.repeat(43)}` }, {}, 'E_HOSTKEY', 20, 'host key changed'],
     ['a proxy refusing the login', { useProxy: true }, { proxy: 'bad' }, 'E_PROXY_AUTH', 14, 'proxy user name and password'],
     ['a log server that is down', { logServer: '127.0.0.1:1' }, {}, 'E_CONNECT', 12, '127.0.0.1:1'],
-  ])('reports %s clearly, with its own exit code', (_what, tmsp, opt, code, exit, words) => {
+  ] as Array<[string, Record<string, unknown>, { proxy?: string }, string, number, string]>)('reports %s clearly, with its own exit code', (_what, tmsp, opt, code, exit, words) => {
     const extra = opt.proxy ? { proxy: proxySection(peers, { password: 'bad-proxy-pass' }) } : {};
     const file = configFile(tmspSection(peers, tmsp), extra);
     const r = cli(['--config', file, '--json', 'tmsp', 'test-connection']);
