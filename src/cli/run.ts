@@ -4,12 +4,14 @@
 
 import { load } from '../config/store.ts';
 import { createLogger } from '../daemon/log.ts';
+import { ensureTunedRuntime } from '../daemon/runtime.ts';
 import { Agent } from '../daemon/supervisor.ts';
 import type { Ctx } from './context.ts';
 
 const STOP_TIMEOUT_MS = 20_000;
 
 export async function runCommand(ctx: Ctx): Promise<number> {
+  ensureTunedRuntime();
   const config = load(ctx.configFile);
   const log = createLogger(config.daemon.logLevel);
   const agent = new Agent(ctx.configFile, config, log);

@@ -37,7 +37,7 @@ export interface Status {
   dropped: { chunks: number; records: number; bytes: number };
   corrupt: { chunks: number; records: number; bytes: number };
   lost: { chunks: number; records: number; bytes: number };
-  memory: { rss: number; heapUsed: number; heapTotal: number; external: number };
+  memory: { rss: number; heapUsed: number; heapTotal: number; external: number; arrayBuffers: number };
   state: { recoveredFrom: string | null };
   tmsp: TmspStats | { enabled: false };
 }
@@ -82,7 +82,7 @@ export function buildStatus(i: StatusInputs, now = Date.now()): Status {
     dropped: sp.dropped,
     corrupt: sp.corrupt,
     lost: sp.lost,
-    memory: { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external },
+    memory: { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers },
     state: { recoveredFrom: i.recoveredFrom },
     tmsp: i.tmsp ?? { enabled: false },
   };

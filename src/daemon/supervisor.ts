@@ -76,8 +76,7 @@ export class Agent {
    * SSH and MQTT code in memory.
    */
   private async applyTmsp(c: Config): Promise<void> {
-    const { tmspSlice } = await import('../tmsp/link.ts');
-    const key = c.tmsp.enabled ? tmspSlice(c) : '';
+    const key = c.tmsp.enabled ? JSON.stringify([c.tmsp, c.proxy, c.appliance]) : '';
     if (key === this.tmspKey) return;
     const old = this.tmsp;
     this.tmsp = undefined;

@@ -5,6 +5,7 @@
 // never recompressed. Memory holds one chunk, whatever the batch size.
 
 import { Readable } from 'node:stream';
+import { GarbageBudget } from '../native/gc.ts';
 import type { Ring } from './ring.ts';
 
 export interface Batch {
@@ -43,6 +44,7 @@ export function selectBatch(ring: Ring, maxBytes: number): Batch | undefined {
 /** The batch as a byte stream. Reports progress to the ring so eviction stays exactly counted. */
 export function batchStream(ring: Ring, batch: Batch): Readable {
   let i = 0;
+  const garbage = new GarbageBudget(4 * 1024 * 1024);
   return new Readable({
     // One chunk at a time: the consumer's reads decide the pace.
     highWaterMark: 0,
@@ -63,6 +65,7 @@ export function batchStream(ring: Ring, batch: Batch): Readable {
         return;
       }
       ring.sentThrough(meta.lastSeq);
+      garbage.add(data.length);
       this.push(data);
     },
   });

@@ -19,11 +19,6 @@ export interface TmspStats {
   status: StatusLinkStats;
 }
 
-/** The slice of the configuration the link depends on: a change restarts it. */
-export function tmspSlice(c: Config): string {
-  return JSON.stringify([c.tmsp, c.proxy, c.appliance]);
-}
-
 export class TmspLink {
   readonly uploader: Uploader;
   readonly statusLink: StatusLink;

@@ -9,6 +9,7 @@ import type { Readable } from 'node:stream';
 import { AgentError } from '../errors.ts';
 import { openStream } from '../net/connect.ts';
 import { classify } from '../net/errors.ts';
+import { GarbageBudget } from '../native/gc.ts';
 import { TokenBucket } from '../net/throttle.ts';
 import type { Sink, SinkTarget, UploadItem } from './sink.ts';
 import { closeSsh, openSsh, type SftpSession, type SshSession } from './ssh.ts';
@@ -52,6 +53,8 @@ export async function writeAll(sftp: SftpSession, handle: Buffer, src: Readable,
   bucket: TokenBucket | undefined): Promise<number> {
   let pos = 0;
   let inFlight = 0;
+  // ssh2 copies each write into packets and encrypts them: about three buffers per 32 KiB.
+  const garbage = new GarbageBudget(2 * 1024 * 1024);
   let failed: Error | undefined;
   let wake: (() => void) | undefined;
   const settle = () => {
@@ -66,6 +69,7 @@ export async function writeAll(sftp: SftpSession, handle: Buffer, src: Readable,
       if (failed) throw failed;
       if (bucket) await bucket.take(piece.length);
       inFlight++;
+      garbage.add(piece.length);
       const at = pos;
       pos += piece.length;
       sftp.write(handle, piece, 0, piece.length, at, (err) => {
@@ -108,31 +112,37 @@ export class SftpSink implements Sink {
   }
 
   async upload(item: UploadItem): Promise<void> {
+    const src = item.open();
     try {
-      const { sftp } = await this.open();
-      const final = posix.join(this.t.basePath, item.name);
-      const dir = posix.dirname(final);
-      const part = posix.join(dir, `.${posix.basename(final)}.part`);
-      await mkdirp(sftp, dir);
-      const handle = await call<Buffer>(`open ${part}`, (cb) => sftp.open(part, 'w', cb));
-      try {
-        const written = await writeAll(sftp, handle, item.open(), this.t.parallelWrites, this.bucket);
-        if (written !== item.bytes) throw new AgentError('E_REMOTE', `${part}: read ${written} bytes from the spool, expected ${item.bytes}`);
-        // Durable on the server's disk before we call it delivered, where the server can say so.
-        if (offers(sftp, 'fsync@openssh.com')) await call('fsync', (cb) => sftp.ext_openssh_fsync(handle, cb));
-        const st = await call<{ size: number }>(`stat ${part}`, (cb) => sftp.fstat(handle, cb));
-        if (st.size !== item.bytes) {
-          throw new AgentError('E_REMOTE', `${part}: the server holds ${st.size} bytes, ${item.bytes} were sent`);
-        }
-      } finally {
-        await call('close', (cb) => sftp.close(handle, cb)).catch(() => {});
-      }
-      await renameOver(sftp, part, final);
+      const session = await this.open();
+      await Promise.race([this.put(session, item, src), session.closed]);
     } catch (err) {
-      // Whatever failed, the next attempt starts on a fresh connection.
+      // Whatever failed, the next attempt starts on a fresh connection and a fresh read of the spool.
+      src.destroy();
       await this.close();
       throw err instanceof AgentError ? err : classify(err, 'SFTP upload');
     }
+  }
+
+  private async put({ sftp }: SshSession, item: UploadItem, src: Readable): Promise<void> {
+    const final = posix.join(this.t.basePath, item.name);
+    const dir = posix.dirname(final);
+    const part = posix.join(dir, `.${posix.basename(final)}.part`);
+    await mkdirp(sftp, dir);
+    const handle = await call<Buffer>(`open ${part}`, (cb) => sftp.open(part, 'w', cb));
+    try {
+      const written = await writeAll(sftp, handle, src, this.t.parallelWrites, this.bucket);
+      if (written !== item.bytes) throw new AgentError('E_REMOTE', `${part}: read ${written} bytes from the spool, expected ${item.bytes}`);
+      // Durable on the server's disk before we call it delivered, where the server can say so.
+      if (offers(sftp, 'fsync@openssh.com')) await call('fsync', (cb) => sftp.ext_openssh_fsync(handle, cb));
+      const st = await call<{ size: number }>(`stat ${part}`, (cb) => sftp.fstat(handle, cb));
+      if (st.size !== item.bytes) {
+        throw new AgentError('E_REMOTE', `${part}: the server holds ${st.size} bytes, ${item.bytes} were sent`);
+      }
+    } finally {
+      await call('close', (cb) => sftp.close(handle, cb)).catch(() => {});
+    }
+    await renameOver(sftp, part, final);
   }
 
   async close(): Promise<void> {

@@ -25,6 +25,11 @@ export interface SshSession {
   conn: ssh2.Client;
   sftp: SftpSession;
   fingerprint: string;
+  /**
+   * Rejects when the connection ends. A cut connection does not fail the
+   * SFTP requests in flight (their callbacks never come): race this.
+   */
+  closed: Promise<never>;
 }
 
 /** SHA256:<base64 without padding>, as ssh-keygen -l prints it. */
@@ -56,8 +61,13 @@ export function openSsh(sock: Duplex, o: SshOptions, steps: SshSteps = {}): Prom
           return;
         }
         conn.removeAllListeners('error');
-        conn.on('error', () => {}); // later errors surface through the SFTP calls
-        resolve({ conn, sftp, fingerprint });
+        let lastError: Error | undefined;
+        conn.on('error', (e: Error) => (lastError = e));
+        const closed = new Promise<never>((_, rej) => conn.once('close', () => rej(lastError
+          ? classify(lastError, 'log server (SSH)')
+          : new AgentError('E_CONNECT', 'the log server closed the SSH connection'))));
+        closed.catch(() => {}); // observed by whoever races it
+        resolve({ conn, sftp, fingerprint, closed });
       });
     });
     conn.once('error', (err: Error & { level?: string }) => {

@@ -1,0 +1,28 @@
+// How the daemon's process is tuned for a small board, chosen by measurement
+// (README, "Memory"): a 1 MiB young generation, and glibc told to give large
+// freed blocks back at once and to keep few malloc arenas. V8 reads its heap
+// sizes only at start-up, so `run` re-executes itself in place (same pid)
+// with them when it was started without; the single executable carries them
+// in its own start-up arguments.
+
+export const DAEMON_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1'];
+
+export const DAEMON_ENV: Readonly<Record<string, string>> = {
+  // Without a fixed threshold glibc raises it after the first large free, and 1 MiB
+  // chunk buffers then stay in the heap after use instead of being unmapped.
+  MALLOC_MMAP_THRESHOLD_: '131072',
+  MALLOC_ARENA_MAX: '2',
+};
+
+function tuned(): boolean {
+  return DAEMON_NODE_FLAGS.every((f) => process.execArgv.includes(f)) &&
+    Object.entries(DAEMON_ENV).every(([k, v]) => process.env[k] === v);
+}
+
+/** Replace this process with a tuned one, unless it already is (or cannot be). */
+export function ensureTunedRuntime(): void {
+  if (tuned() || process.env.TMSP_AGENT_UNTUNED === '1' || typeof process.execve !== 'function') return;
+  const args = process.argv.slice(1);
+  process.execve(process.execPath, [process.execPath, ...process.execArgv, ...DAEMON_NODE_FLAGS, ...args],
+    { ...process.env, ...DAEMON_ENV } as Record<string, string>);
+}
