@@ -101,7 +101,7 @@ export const FIELDS: readonly Field[] = [
   }, { doc: 'Pinned TLS certificates for the log and status servers: trusted by fingerprint alone.' }),
   bool('tmsp.statusTls', true, { doc: 'Use TLS to the status server (MQTT over TLS, port 8883; plain MQTT uses 1883).' }),
   int('tmsp.heartbeatSeconds', 60, 5, 3600, { doc: 'How often a heartbeat is sent.', unit: 'seconds' }),
-  int('tmsp.sftpParallelWrites', 8, 1, 64,
+  int('tmsp.sftpParallelWrites', 32, 1, 64,
     { doc: 'SFTP 32 KiB writes kept in flight; 1 for servers that cannot take parallel writes.' }),
   bytes('tmsp.bandwidthLimitBytes', 0, 0, 1024 * MiB, { doc: 'Upload bandwidth cap in bytes per second; 0 = no cap.' }),
   int('tmsp.highWaterPercent', 50, 1, 100,

@@ -3,8 +3,10 @@
 // small object that owns it, which it does when the heap fills (rarely, for
 // a few large objects) or after roughly 64 MB of such external memory.
 // Streaming hundreds of MB of chunks would let RSS climb by that much, so the
-// paths that churn through large buffers ask for a young-generation
-// collection every few MB read: about a millisecond each, and RSS stays flat.
+// paths that churn through large buffers ask for a collection every few MB:
+// young-generation ones (about a millisecond) for buffers that die young, and
+// now and then a full one for those that lived through two young collections
+// (a chunk being sent does) and so wait in the old generation.
 
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -25,19 +27,21 @@ function gcFunction(): Gc | null {
   return gc;
 }
 
-/** Counts bytes through a path and collects young garbage every `every` bytes. */
+/** Counts bytes through a path and collects garbage of the given kind every `every` bytes. */
 export class GarbageBudget {
   private readonly every: number;
+  private readonly type: 'minor' | 'major';
   private since = 0;
 
-  constructor(every = 8 * 1024 * 1024) {
+  constructor(every: number, type: 'minor' | 'major' = 'minor') {
     this.every = every;
+    this.type = type;
   }
 
   add(bytes: number): void {
     this.since += bytes;
     if (this.since < this.every) return;
     this.since = 0;
-    gcFunction()?.({ type: 'minor' });
+    gcFunction()?.({ type: this.type });
   }
 }

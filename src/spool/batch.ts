@@ -44,7 +44,8 @@ export function selectBatch(ring: Ring, maxBytes: number): Batch | undefined {
 /** The batch as a byte stream. Reports progress to the ring so eviction stays exactly counted. */
 export function batchStream(ring: Ring, batch: Batch): Readable {
   let i = 0;
-  const garbage = new GarbageBudget(4 * 1024 * 1024);
+  const young = new GarbageBudget(4 * 1024 * 1024);
+  const old = new GarbageBudget(16 * 1024 * 1024, 'major');
   return new Readable({
     // One chunk at a time: the consumer's reads decide the pace.
     highWaterMark: 0,
@@ -65,7 +66,8 @@ export function batchStream(ring: Ring, batch: Batch): Readable {
         return;
       }
       ring.sentThrough(meta.lastSeq);
-      garbage.add(data.length);
+      young.add(data.length);
+      old.add(data.length);
       this.push(data);
     },
   });

@@ -54,7 +54,7 @@ export async function writeAll(sftp: SftpSession, handle: Buffer, src: Readable,
   let pos = 0;
   let inFlight = 0;
   // ssh2 copies each write into packets and encrypts them: about three buffers per 32 KiB.
-  const garbage = new GarbageBudget(2 * 1024 * 1024);
+  const garbage = new GarbageBudget(1024 * 1024);
   let failed: Error | undefined;
   let wake: (() => void) | undefined;
   const settle = () => {

@@ -23,6 +23,7 @@ import { AGENT, RunningAgent, until } from '../helpers/agent.ts';
 import { request } from '../../src/cli/control-client.ts';
 import type { Status } from '../../src/daemon/status.ts';
 import { cpuSeconds, median, memory, RssSampler, writeBytes } from './proc.ts';
+import { benchUpload, uploadBenchAvailable } from './upload.ts';
 import { workload } from './workload.ts';
 import zlib from 'node:zlib';
 
@@ -33,9 +34,12 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '3' },
     'in-namespace': { type: 'string' },
     'node-flags': { type: 'string', default: '' },
+    'upload-mib': { type: 'string', default: '100' },
+    only: { type: 'string', default: '' },
   },
 });
 const N = Number(values.records);
+const UPLOAD_MIB = Number(values['upload-mib']);
 const FLAGS = values['node-flags'] ? values['node-flags'].split(' ').filter(Boolean) : [];
 const RUNS = Number(values.runs);
 const HERE = path.dirname(new URL(import.meta.url).pathname);
@@ -229,6 +233,21 @@ async function main(): Promise<void> {
   say(`agent bundle ${AGENT}${FLAGS.length ? ` with ${FLAGS.join(' ')}` : ''}; unix datagram sender: blocking python3 sendto; net.unix.max_dgram_qlen=${qlen}`);
   const result: Record<string, unknown> = { records: N, rawBytes, runs: RUNS, node: process.version, qlen };
 
+  if (values.only !== 'upload') await ingestSection(file, rawBytes, qlen, result);
+
+  const why = uploadBenchAvailable();
+  if (values.only === 'ingest') say('upload benchmark not asked for');
+  else if (why) say(`upload benchmark skipped: ${why}`);
+  else result.upload = await benchUpload(UPLOAD_MIB, say);
+
+  const idle = await idleRss();
+  say(`idle RSS: ${idle.rssMiB.toFixed(1)} MiB (anon ${idle.anonMiB.toFixed(1)} MiB)`);
+  result.idle = idle;
+  if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+  fs.rmSync(file, { force: true });
+}
+
+async function ingestSection(file: string, rawBytes: number, qlen: number, result: Record<string, unknown>): Promise<void> {
   const agentRuns: Run[] = [];
   const refRuns: Run[] = [];
   let refSkipped: string | undefined;
@@ -265,12 +284,6 @@ async function main(): Promise<void> {
   } else {
     say('deep-queue run skipped (needs root and unshare)');
   }
-
-  const idle = await idleRss();
-  say(`idle RSS: ${idle.rssMiB.toFixed(1)} MiB (anon ${idle.anonMiB.toFixed(1)} MiB)`);
-  result.idle = idle;
-  if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-  fs.rmSync(file, { force: true });
 }
 
 await main();

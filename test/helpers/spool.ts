@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import zlib from 'node:zlib';
+import { classify } from '../../src/ingest/parse/index.ts';
+import { encodeRecord, sourcePrefix } from '../../src/protocol/record.ts';
 import { Spool, type SpoolOptions } from '../../src/spool/spool.ts';
 import { openState } from '../../src/state/db.ts';
 import { silent } from './log.ts';
@@ -30,4 +32,25 @@ export function gunzip(data: Buffer): string {
 
 export function gunzipInProcess(data: Buffer): string {
   return zlib.gunzipSync(data).toString('utf8');
+}
+
+/**
+ * Fill a (stopped) agent's spool with `total` bytes of sealed chunks, each a
+ * copy of one chunk made from `lines`: fast, and the chunks compress like
+ * those lines would.
+ */
+export function prefill(stateDir: string, total: number, lines: string[], budgetBytes = 2 * 1024 ** 3): { bytes: number; records: number; chunk: Buffer } {
+  const { state, spool } = openSpool(stateDir, { budgetBytes, chunkMaxBytes: 2 * 1024 * 1024 });
+  const prefix = sourcePrefix('syslog');
+  const ndjson = lines.map((l) => encodeRecord(Date.now(), prefix, classify(l), l, Buffer.from(l))).join('');
+  const data = zlib.gzipSync(ndjson, { level: 6 });
+  let bytes = 0;
+  let records = 0;
+  while (bytes < total) {
+    spool.ring.commit({ records: lines.length, rawBytes: Buffer.byteLength(ndjson), firstTime: Date.now(), data, notes: [] });
+    bytes += data.length;
+    records += lines.length;
+  }
+  state.db.close();
+  return { bytes, records, chunk: data };
 }

@@ -5,11 +5,9 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import zlib from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { encodeRecord, sourcePrefix } from '../../src/protocol/record.ts';
 import { agentConfig, RunningAgent, until } from '../helpers/agent.ts';
-import { openSpool } from '../helpers/spool.ts';
+import { prefill } from '../helpers/spool.ts';
 import { APPLIANCE, batchDir, batchFiles, clearDir, startPeers, tmspSection, type Peers } from '../helpers/tmsp.ts';
 import { tmpdir } from '../helpers/tmp.ts';
 import { memory } from '../bench/proc.ts';
@@ -31,26 +29,9 @@ afterAll(async () => {
 
 const MiB = 1024 * 1024;
 
-/** Fill a stopped agent's spool with ~`total` bytes of incompressible sealed chunks. */
-async function prefill(stateDir: string, total: number): Promise<number> {
-  const { state, spool } = openSpool(stateDir, { budgetBytes: 1024 * MiB, chunkMaxBytes: 2 * MiB });
-  // One chunk of NDJSON records with random text, stored 200 times: what matters here is its size.
-  const prefix = sourcePrefix('syslog');
-  let ndjson = '';
-  let records = 0;
-  while (ndjson.length < 1.3 * MiB) {
-    const text = `<13>Nov 22 08:00:00 host app: ${crypto.randomBytes(240).toString('base64')}`;
-    ndjson += encodeRecord(Date.now(), prefix, 'rfc3164', text, Buffer.from(text));
-    records++;
-  }
-  const data = zlib.gzipSync(ndjson, { level: 1 });
-  let bytes = 0;
-  while (bytes < total) {
-    spool.ring.commit({ records, rawBytes: ndjson.length, firstTime: Date.now(), data, notes: [] });
-    bytes += data.length;
-  }
-  state.db.close();
-  return bytes;
+/** Random text lines: incompressible, so 200 MB of chunks is 200 MB to send. */
+function noiseLines(): string[] {
+  return Array.from({ length: 4000 }, () => `<13>Nov 22 08:00:00 host app: ${crypto.randomBytes(240).toString('base64')}`);
 }
 
 function rssSampler(pid: number) {
@@ -77,7 +58,7 @@ describe('memory', () => {
         tmsp: tmspSection(peers, { protocol, logServer: '127.0.0.1:1', batchMaxBytes: 256 * MiB, retryMaxSeconds: 300 }),
       },
     });
-    const bytes = await prefill(config.daemon!.stateDir as string, 200 * MiB);
+    const { bytes } = prefill(config.daemon!.stateDir as string, 200 * MiB, noiseLines());
     expect(bytes).toBeGreaterThanOrEqual(200 * MiB);
     const file = path.join(dir, 'config.json');
     fs.writeFileSync(file, JSON.stringify(config));
