@@ -27,6 +27,9 @@ async function main(argv: string[]): Promise<number> {
         'include-secrets': { type: 'boolean' },
         output: { type: 'string' },
         force: { type: 'boolean' },
+        'ttl-days': { type: 'string' },
+        category: { type: 'string' },
+        limit: { type: 'string' },
       },
     });
     const [cmd, ...rest] = positionals;
@@ -48,6 +51,11 @@ async function main(argv: string[]): Promise<number> {
       case 'tmsp':
         // Loaded on demand: the SSH and MQTT code is not needed by any other command.
         return await (await import('./cli/tmsp.ts')).tmspCommand(ctx, rest, { force: values.force });
+      case 'objects':
+        return await (await import('./cli/objects.ts')).objectsCommand(ctx, rest,
+          { ttlDays: values['ttl-days'], category: values.category, limit: values.limit });
+      case 'sms':
+        return await (await import('./cli/sms.ts')).smsCommand(ctx, rest, { force: values.force });
       case 'config':
         return await configCommand(ctx, rest, { includeSecrets: values['include-secrets'], output: values.output });
       case 'version':

@@ -12,6 +12,18 @@ commands:
                               test every step to TMSP with these candidate settings
   tmsp save [--force] [KEY=VALUE ...]
                               test, then save the settings (accepting the host key shown)
+  objects add TYPE VALUE RISK [--ttl-days N] [--category cnc-callback]
+                              add a suspicious object (TYPE ipv4|domain, RISK high|medium|low)
+  objects remove TYPE VALUE   remove one (it is deleted from the SMS if it was sent)
+  objects expire [TYPE VALUE] expire one now, or all that are due
+  objects list [--limit N]    the objects the appliance holds
+  sms test-connection [KEY=VALUE ...]
+                              test every step to the SMS with these candidate settings
+  sms save [--force] [KEY=VALUE ...]
+                              test (when distribution is on), then save the settings
+  sms status                  distribution state, outbox, counters, last error
+  sms query VALUE             look an IPv4 address or domain up on the SMS
+  sms purge                   delete from the SMS every entry this appliance put there
   config show                 the effective configuration, secrets masked
   config get KEY              one setting
   config set KEY=VALUE ...    change settings (all or nothing), then reload a running daemon

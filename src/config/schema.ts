@@ -21,6 +21,9 @@ export interface Config {
   sms: {
     enabled: boolean; server: string; username: string; password: string;
     objectTypes: Array<'ipv4' | 'domain'>; riskLevel: 'high' | 'high-medium' | 'high-medium-low';
+    port: number; apiKey: string; tlsCaFile: string; tlsFingerprints: string[]; objectTtlDays: number;
+    maxObjects: number; batchSize: number; importThreshold: number; requestIntervalMs: number;
+    retryMaxSeconds: number; timeoutSeconds: number;
   };
   ingest: {
     unixSocket: string; listenAddress: string; udpPort: number; tcpPort: number; tcpMaxConnections: number;
@@ -139,6 +142,23 @@ export const FIELDS: readonly Field[] = [
   }, { doc: 'Suspicious object types to distribute.' }),
   oneOf('sms.riskLevel', 'high', ['high', 'high-medium', 'high-medium-low'],
     { doc: 'Distribute objects of: High only | High and medium | High, medium, and low.' }),
+  int('sms.port', 443, 1, 65535, { doc: 'SMS Web API port (HTTPS).' }),
+  text('sms.apiKey', '', {
+    rule: 'must be 1-128 printable ASCII characters', optional: true, test: (s) => s.length <= 128 && isPrintableAscii(s),
+  }, { doc: 'SMS API key; when set it is sent as X-SMS-API-KEY instead of the user name and password.', secret: true }),
+  text('sms.tlsCaFile', '', { ...absPath, optional: true }, { doc: 'CA certificates (PEM) trusted for the SMS.' }),
+  list('sms.tlsFingerprints', [], {
+    rule: 'is a SHA-256 certificate fingerprint (64 hex digits, colons optional)',
+    test: (s) => /^[0-9A-F]{64}$/.test(s.replace(/:/g, '')), normalise: (s) => s.trim().toUpperCase(),
+  }, { doc: 'Pinned SMS certificates (SMS appliances usually have self-signed ones): trusted by fingerprint alone.' }),
+  int('sms.objectTtlDays', 30, 1, 3650, { doc: 'An object expires this long after it was last seen.', unit: 'days' }),
+  int('sms.maxObjects', 100000, 100, 1000000,
+    { doc: 'Objects kept; past it the one closest to expiry makes room (counted).' }),
+  int('sms.batchSize', 50, 1, 500, { doc: 'Entries per add/delete request.' }),
+  int('sms.importThreshold', 200, 2, 100000, { doc: 'From this many pending entries of a type, one CSV import/delete file is sent instead.' }),
+  int('sms.requestIntervalMs', 1000, 0, 60000, { doc: 'Least time between two SMS requests.', unit: 'ms' }),
+  int('sms.retryMaxSeconds', 300, 1, 3600, { doc: 'Longest wait between SMS retries.', unit: 'seconds' }),
+  int('sms.timeoutSeconds', 20, 1, 300, { doc: 'SMS connect and request timeout.', unit: 'seconds' }),
 
   // Firmware defaults the board may override.
   text('ingest.unixSocket', '/run/tmsp-agent/log.sock', { ...absPath, optional: true },

@@ -4,6 +4,7 @@
 import type { SourceStats } from '../ingest/intake.ts';
 import type { SpoolStats } from '../spool/spool.ts';
 import type { TmspStats } from '../tmsp/link.ts';
+import type { SmsStats } from '../sms/room.ts';
 import { VERSION } from './version.ts';
 
 export interface Status {
@@ -40,6 +41,7 @@ export interface Status {
   memory: { rss: number; heapUsed: number; heapTotal: number; external: number; arrayBuffers: number };
   state: { recoveredFrom: string | null };
   tmsp: TmspStats | { enabled: false };
+  sms: SmsStats | null;
 }
 
 export interface StatusInputs {
@@ -49,6 +51,7 @@ export interface StatusInputs {
   spool: SpoolStats;
   recoveredFrom: string | null;
   tmsp: TmspStats | undefined;
+  sms: SmsStats | undefined;
 }
 
 export function buildStatus(i: StatusInputs, now = Date.now()): Status {
@@ -63,6 +66,7 @@ export function buildStatus(i: StatusInputs, now = Date.now()): Status {
     const st = i.tmsp.status;
     if (st.state !== 'connected' && st.lastError) problems.push(`no heartbeat to TMSP: ${st.lastError}`);
   }
+  if (i.sms?.enabled && i.sms.distribution.lastError) problems.push(`not distributing to the SMS: ${i.sms.distribution.lastError}`);
   const m = process.memoryUsage();
   const sp = i.spool;
   return {
@@ -85,5 +89,6 @@ export function buildStatus(i: StatusInputs, now = Date.now()): Status {
     memory: { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers },
     state: { recoveredFrom: i.recoveredFrom },
     tmsp: i.tmsp ?? { enabled: false },
+    sms: i.sms ?? null,
   };
 }

@@ -11,6 +11,7 @@ import { Counters } from '../state/counters.ts';
 import { openState, type OpenedDb } from '../state/db.ts';
 import { AgentError } from '../errors.ts';
 import type { TmspLink } from '../tmsp/link.ts';
+import { SmsRoom } from '../sms/room.ts';
 import { ControlServer } from './control.ts';
 import { buildStatus, type Status } from './status.ts';
 import { VERSION } from './version.ts';
@@ -31,6 +32,7 @@ export class Agent {
   private ingest: Ingest | undefined;
   private readonly control: ControlServer;
   private tmsp: TmspLink | undefined;
+  private sms: SmsRoom | undefined;
   private tmspKey = '';
   private readonly startedAt = Date.now();
   private reloading: Promise<unknown> = Promise.resolve();
@@ -52,6 +54,8 @@ export class Agent {
     }
     this.spool = new Spool(state.db, state.file, spoolOptions(c), this.log);
     const ingest = (this.ingest = new Ingest(state.db, this.spool.chunker, c.ingest.maxMessageBytes, this.log));
+    const sms = (this.sms = new SmsRoom(state.db, c, this.log));
+    ingest.intake.onDetection((line, fmt) => sms.detection(line, fmt));
     this.control.handle('ping', () => ({ pong: true }));
     this.control.handle('status', () => this.status());
     this.control.handle('reload', () => this.reload());
@@ -64,6 +68,13 @@ export class Agent {
       await this.spool.flush();
       return await this.tmsp.uploadNow();
     });
+    this.control.handle('objects-add', (a) => sms.add(a));
+    this.control.handle('objects-remove', (a) => sms.remove(a));
+    this.control.handle('objects-expire', (a) => sms.expire(a));
+    this.control.handle('objects-list', (a) => sms.list(Math.min(Number(a.limit ?? 1000), 100_000)));
+    this.control.handle('sms-purge', () => sms.purge());
+    this.control.handle('sms-status', () => sms.stats());
+    sms.start();
     await ingest.apply(c.ingest);
     await this.applyTmsp(c);
     this.log.info({ configFile: this.configFile, stateDir: c.daemon.stateDir, sources: ingest.stats().map((s) => s.name) },
@@ -92,6 +103,7 @@ export class Agent {
     return buildStatus({
       configFile: this.configFile, startedAt: this.startedAt, sources: this.ingest?.stats() ?? [],
       spool: this.spool.stats(), recoveredFrom: this.state?.recoveredFrom ?? null, tmsp: this.tmsp?.stats(),
+      sms: this.sms?.stats(),
     });
   }
 
@@ -104,6 +116,7 @@ export class Agent {
       if (next.daemon.controlSocket !== this.config.daemon.controlSocket) restartRequired.push('daemon.controlSocket');
       if (next.spool.durability !== this.config.spool.durability) restartRequired.push('spool.durability');
       this.log.level = next.daemon.logLevel;
+      this.sms?.apply(next);
       this.spool.configure(spoolOptions(next));
       await this.ingest?.apply(next.ingest);
       await this.applyTmsp(next);
@@ -120,6 +133,7 @@ export class Agent {
     await this.control.stop();
     await this.ingest?.stop();
     await this.tmsp?.stop();
+    await this.sms?.stop();
     if (this.state) {
       await this.spool?.stop();
       this.state.db.close();

@@ -24,4 +24,41 @@ export const MIGRATIONS: readonly string[] = [
     updated_at INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+  `
+  -- The appliance's suspicious objects (sms/store.ts).
+  CREATE TABLE sms_object (
+    type       TEXT NOT NULL,       -- ipv4 | domain
+    value      TEXT NOT NULL,       -- normalised
+    risk       TEXT NOT NULL,       -- high | medium | low
+    category   TEXT NOT NULL,       -- suspicious-object | cnc-callback
+    source     TEXT NOT NULL,
+    first_seen INTEGER NOT NULL,
+    last_seen  INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (type, value)
+  ) WITHOUT ROWID;
+  CREATE INDEX sms_object_expiry ON sms_object (expires_at);
+  -- What the SMS holds from us, with the tags it was given.
+  CREATE TABLE sms_sent (
+    type    TEXT NOT NULL,
+    value   TEXT NOT NULL,
+    tags    TEXT NOT NULL,
+    sent_at INTEGER NOT NULL,
+    PRIMARY KEY (type, value)
+  ) WITHOUT ROWID;
+  -- The durable outbox: the difference between the two, one row per entry.
+  CREATE TABLE sms_outbox (
+    type       TEXT NOT NULL,
+    value      TEXT NOT NULL,
+    op         TEXT NOT NULL,       -- add | delete
+    tags       TEXT NOT NULL,       -- TagData for add, '' for delete
+    queued_at  INTEGER NOT NULL,
+    attempts   INTEGER NOT NULL DEFAULT 0,
+    failed     INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    PRIMARY KEY (type, value)
+  ) WITHOUT ROWID;
+  CREATE INDEX sms_outbox_order ON sms_outbox (failed, queued_at);
+  CREATE INDEX sms_outbox_kind ON sms_outbox (failed, op, type, tags, queued_at);
+  `,
 ];

@@ -1,4 +1,4 @@
-// npm run bench [-- --json] [-- --records N] [-- --runs N]
+// npm run bench [-- --json] [-- --records N] [-- --runs N] [-- --only=ingest|upload|sms]
 //
 // Measures the built agent (dist/tmsp-agent.cjs) from outside, on a fixed
 // workload sent over its unix datagram socket by a blocking sender:
@@ -23,6 +23,7 @@ import { AGENT, RunningAgent, until } from '../helpers/agent.ts';
 import { request } from '../../src/cli/control-client.ts';
 import type { Status } from '../../src/daemon/status.ts';
 import { cpuSeconds, median, memory, RssSampler, writeBytes } from './proc.ts';
+import { benchSms } from './sms.ts';
 import { benchUpload, uploadBenchAvailable } from './upload.ts';
 import { workload } from './workload.ts';
 import zlib from 'node:zlib';
@@ -233,12 +234,14 @@ async function main(): Promise<void> {
   say(`agent bundle ${AGENT}${FLAGS.length ? ` with ${FLAGS.join(' ')}` : ''}; unix datagram sender: blocking python3 sendto; net.unix.max_dgram_qlen=${qlen}`);
   const result: Record<string, unknown> = { records: N, rawBytes, runs: RUNS, node: process.version, qlen };
 
-  if (values.only !== 'upload') await ingestSection(file, rawBytes, qlen, result);
+  if (values.only === '' || values.only === 'ingest') await ingestSection(file, rawBytes, qlen, result);
 
   const why = uploadBenchAvailable();
-  if (values.only === 'ingest') say('upload benchmark not asked for');
+  if (values.only !== '' && values.only !== 'upload') say('upload benchmark not asked for');
   else if (why) say(`upload benchmark skipped: ${why}`);
   else result.upload = await benchUpload(UPLOAD_MIB, say);
+
+  if (values.only === '' || values.only === 'sms') result.sms = await benchSms(20_000, say);
 
   const idle = await idleRss();
   say(`idle RSS: ${idle.rssMiB.toFixed(1)} MiB (anon ${idle.anonMiB.toFixed(1)} MiB)`);

@@ -27,6 +27,26 @@ export function cli(args: string[], env: Record<string, string> = {}): CliResult
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, json };
 }
 
+/** The same, without blocking this process (for peers that answer from it). */
+export function cliAsync(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [AGENT, ...args], { env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    p.once('exit', (code) => {
+      let json: any;
+      try {
+        json = JSON.parse(stdout);
+      } catch {
+        json = undefined;
+      }
+      resolve({ code: code ?? -1, stdout, stderr, json });
+    });
+  });
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
@@ -77,6 +97,10 @@ export class RunningAgent {
 
   cli(...args: string[]): CliResult {
     return cli(['--config', this.configFile, ...args]);
+  }
+
+  cliAsync(...args: string[]): Promise<CliResult> {
+    return cliAsync(['--config', this.configFile, ...args]);
   }
 
   status(): Status {

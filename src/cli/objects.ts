@@ -1,0 +1,56 @@
+// `tmsp-agent objects ...`: the appliance's suspicious objects, as the
+// engines and menus manage them (through the running daemon, which owns the
+// store).
+
+import { controlSocketOf } from '../config/store.ts';
+import { UsageError } from '../errors.ts';
+import type { StoredObject } from '../sms/store.ts';
+import { request } from './control-client.ts';
+import type { Ctx } from './context.ts';
+
+export interface ObjectOptions {
+  ttlDays?: string;
+  category?: string;
+  limit?: string;
+}
+
+function line(o: StoredObject): string {
+  return `${o.type.padEnd(6)} ${o.value.padEnd(40)} ${o.risk.padEnd(6)} ${o.category.padEnd(17)} expires ${new Date(o.expiresAt).toISOString()}  (${o.source})`;
+}
+
+export async function objectsCommand(ctx: Ctx, args: string[], opts: ObjectOptions): Promise<number> {
+  const [sub, ...rest] = args;
+  const sock = controlSocketOf(ctx.configFile);
+  switch (sub) {
+    case 'add': {
+      const [type, value, risk] = rest;
+      if (!type || !value || !risk) throw new UsageError('objects add needs TYPE VALUE RISK (e.g. objects add domain bad.example high)');
+      const o = await request<StoredObject>(sock, 'objects-add', {
+        type, value, risk, category: opts.category, ttlDays: opts.ttlDays === undefined ? undefined : Number(opts.ttlDays),
+      });
+      ctx.out.done({ object: o }, `added: ${line(o)}`);
+      return 0;
+    }
+    case 'remove': {
+      const [type, value] = rest;
+      if (!type || !value) throw new UsageError('objects remove needs TYPE VALUE');
+      const r = await request<{ removed: boolean }>(sock, 'objects-remove', { type, value });
+      ctx.out.done(r, r.removed ? 'removed' : 'no such object');
+      return 0;
+    }
+    case 'expire': {
+      const [type, value] = rest;
+      if (type && !value) throw new UsageError('objects expire takes no argument (expire what is due) or TYPE VALUE');
+      const r = await request<{ expired: number }>(sock, 'objects-expire', type ? { type, value } : {});
+      ctx.out.done(r, `${r.expired} expired`);
+      return 0;
+    }
+    case 'list': {
+      const objects = await request<StoredObject[]>(sock, 'objects-list', { limit: Number(opts.limit ?? 1000) });
+      ctx.out.done({ objects }, objects.length ? objects.map(line).join('\n') : 'no objects');
+      return 0;
+    }
+    default:
+      throw new UsageError(sub ? `unknown objects command "${sub}"` : 'objects needs a command: add, remove, list, expire');
+  }
+}

@@ -1,0 +1,154 @@
+// The SMS room's context: the object store (always: the appliance keeps its
+// suspicious objects whether or not it distributes them) and the distributor
+// (sending while Object Distribution is on, or while a purge runs).
+
+import type { Logger } from 'pino';
+import { applianceHostname } from '../config/identity.ts';
+import type { Config } from '../config/schema.ts';
+import { AgentError } from '../errors.ts';
+import type { Format } from '../protocol/record.ts';
+import type { Db } from '../state/db.ts';
+import { SmsClient, type SmsTarget } from './client.ts';
+import { Distributor, type DistributorOptions, type DistributorStats } from './distributor.ts';
+import { extractObjects } from './extract.ts';
+import { normaliseValue, parseObjectType, parseRisk, type Category, type SuspiciousObject } from './object.ts';
+import { tagData, type Policy } from './policy.ts';
+import { ObjectStore, type StoredObject } from './store.ts';
+
+export function smsTarget(c: Config): SmsTarget {
+  return {
+    host: c.sms.server, port: c.sms.port, username: c.sms.username, password: c.sms.password, apiKey: c.sms.apiKey,
+    trust: { caFile: c.sms.tlsCaFile, fingerprints: c.sms.tlsFingerprints }, timeoutMs: c.sms.timeoutSeconds * 1000,
+  };
+}
+
+export function smsPolicy(c: Config): Policy {
+  return { types: c.sms.objectTypes, riskLevel: c.sms.riskLevel, publisher: c.appliance.productName, source: applianceHostname(c) };
+}
+
+function distributorOptions(c: Config): DistributorOptions {
+  return {
+    batchSize: c.sms.batchSize, importThreshold: c.sms.importThreshold, bulkMaxRows: 5000,
+    intervalMs: c.sms.requestIntervalMs, retryMaxMs: c.sms.retryMaxSeconds * 1000, expirySweepMs: 30_000,
+  };
+}
+
+const MAX_QUEUED = 1000;
+
+export type SmsStats = ReturnType<ObjectStore['stats']> & { enabled: boolean; distribution: DistributorStats };
+
+export class SmsRoom {
+  readonly store: ObjectStore;
+  private readonly distributor: Distributor;
+  private readonly log: Logger;
+  private config: Config;
+  private queued: SuspiciousObject[] = [];
+  private flushing: NodeJS.Immediate | undefined;
+
+  constructor(db: Db, c: Config, log: Logger) {
+    this.log = log.child({ room: 'sms' });
+    this.config = c;
+    this.store = new ObjectStore(db, { ttlMs: c.sms.objectTtlDays * 86_400_000, maxObjects: c.sms.maxObjects });
+    this.distributor = new Distributor(this.store, distributorOptions(c), this.log);
+  }
+
+  start(): void {
+    this.apply(this.config);
+    this.distributor.start();
+  }
+
+  /** Policy and client from the configuration; a change of filter reconciles the outbox. */
+  apply(c: Config): void {
+    let policy: Policy | undefined;
+    if (c.sms.enabled) {
+      policy = smsPolicy(c);
+      tagData(policy, 'suspicious-object', 'high'); // refuses a product or host name TagData cannot carry
+    }
+    this.config = c;
+    this.store.configure({ ttlMs: c.sms.objectTtlDays * 86_400_000, maxObjects: c.sms.maxObjects });
+    this.store.setPolicy(policy);
+    const sending = c.sms.enabled || this.store.isPurging;
+    this.distributor.configure(sending && c.sms.server ? new SmsClient(smsTarget(c)) : undefined, distributorOptions(c));
+  }
+
+  /**
+   * A detection line from ingest: its objects enter the store, gathered for
+   * one transaction per turn of the event loop (a burst of detections would
+   * otherwise cost one fsync each). The queue is bounded: when it is full it
+   * is written at once.
+   */
+  detection(line: string, fmt: Format): void {
+    const objs = extractObjects(line, fmt);
+    if (objs.length === 0) return;
+    this.queued.push(...objs);
+    if (this.queued.length >= MAX_QUEUED) this.flush();
+    else if (!this.flushing) this.flushing = setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    clearImmediate(this.flushing);
+    this.flushing = undefined;
+    const objs = this.queued.splice(0);
+    if (objs.length === 0) return;
+    this.store.upsertMany(objs);
+    this.distributor.wake();
+  }
+
+  // What the menus and engines do through the CLI.
+
+  add(args: Record<string, unknown>): StoredObject {
+    const type = parseObjectType(String(args.type ?? ''));
+    const value = normaliseValue(type, String(args.value ?? ''));
+    const risk = parseRisk(String(args.risk ?? ''));
+    const category: Category = args.category === 'cnc-callback' ? 'cnc-callback' : 'suspicious-object';
+    const ttlDays = args.ttlDays === undefined ? this.config.sms.objectTtlDays : Number(args.ttlDays);
+    if (!Number.isInteger(ttlDays) || ttlDays < 1 || ttlDays > 3650) {
+      throw new AgentError('E_USAGE', 'ttl-days: must be a whole number from 1 to 3650');
+    }
+    this.store.upsert({ type, value, risk, category, source: String(args.source ?? 'cli') }, Date.now(), ttlDays * 86_400_000);
+    this.distributor.wake();
+    return this.store.get(type, value)!;
+  }
+
+  remove(args: Record<string, unknown>): { removed: boolean } {
+    const type = parseObjectType(String(args.type ?? ''));
+    const removed = this.store.remove(type, normaliseValue(type, String(args.value ?? '')));
+    this.distributor.wake();
+    return { removed };
+  }
+
+  expire(args: Record<string, unknown>): { expired: number } {
+    let expired: number;
+    if (args.type !== undefined) {
+      const type = parseObjectType(String(args.type));
+      expired = this.store.expireNow(type, normaliseValue(type, String(args.value ?? ''))) ? 1 : 0;
+    } else {
+      expired = this.store.expire();
+    }
+    this.distributor.wake();
+    return { expired };
+  }
+
+  list(limit: number): StoredObject[] {
+    return this.store.list(limit);
+  }
+
+  purge(): { entries: number } {
+    if (this.config.sms.enabled) {
+      throw new AgentError('E_USAGE', 'turn Object Distribution off first (sms.enabled=false), or the entries would be sent again');
+    }
+    if (!this.config.sms.server) throw new AgentError('E_NOT_CONFIGURED', 'sms.server is not set');
+    const entries = this.store.purge();
+    this.apply(this.config);
+    return { entries };
+  }
+
+  stats(): SmsStats {
+    return { enabled: this.config.sms.enabled, ...this.store.stats(), distribution: this.distributor.stats() };
+  }
+
+  async stop(): Promise<void> {
+    this.flush();
+    await this.distributor.stop();
+  }
+}

@@ -1,0 +1,236 @@
+// TippingPoint SMS object distribution, as seed 004 walks through it: the
+// server settings and Test Connection, the object types and risk level,
+// the four tags on every entry, and what happens when the filter changes,
+// objects expire, the SMS is away or refuses the login.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { cli, startAgent, until, type RunningAgent } from '../helpers/agent.ts';
+import { sendTcp } from '../helpers/senders.ts';
+import { ccLine, eventually, HOST, PRODUCT, smsSection, startSimulator, type Sim } from '../helpers/sms.ts';
+import { tmpdir } from '../helpers/tmp.ts';
+
+let sim: Sim;
+let ca: string;
+let agent: RunningAgent | undefined;
+
+beforeAll(async () => {
+  ({ sim, ca } = await startSimulator('server', { perSecond: 5, burst: 5 }));
+});
+afterEach(async () => {
+  await agent?.stop('SIGKILL');
+  agent = undefined;
+  await sim.start().catch(() => {});
+  await sim.reset();
+  await sim.rateLimit({ perSecond: 5, burst: 5 });
+});
+afterAll(async () => {
+  await sim?.kill();
+});
+
+const count = async () => (await sim.entries()).length;
+const countIs = (n: number) => async () => (await count()) === n;
+
+async function smsAgent(sms: Record<string, unknown> = {}, extra: Record<string, Record<string, unknown>> = {}) {
+  agent = await startAgent(tmpdir(), {
+    spool: { chunkMaxAgeMs: 200 },
+    extra: { appliance: { productName: PRODUCT, hostname: HOST }, sms: smsSection(sim.port, ca, sms), ...extra },
+  });
+  return agent;
+}
+
+function configFile(sms: Record<string, unknown>): string {
+  const dir = tmpdir();
+  const file = path.join(dir, 'config.json');
+  fs.writeFileSync(file, JSON.stringify({
+    appliance: { productName: PRODUCT, hostname: HOST }, sms: smsSection(sim.port, ca, sms),
+    daemon: { stateDir: path.join(dir, 'state'), controlSocket: path.join(dir, 'control.sock') },
+  }));
+  return file;
+}
+
+const TAGS = (category: string, severity: string) => ({
+  'Trend Micro Publisher': PRODUCT,
+  'Trend Micro Source': HOST,
+  'Trend Micro Detection Category': category,
+  'Trend Micro Severity': severity,
+});
+
+describe('the SMS screen: Test Connection and Save', () => {
+  it('tests TCP, TLS, authentication and a read-only query', async () => {
+    const r = cli(['--config', configFile({}), '--json', 'sms', 'test-connection']);
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.json.steps.map((s: { step: string }) => s.step)).toEqual([
+      'settings', 'resolve', 'TCP connect', 'TLS handshake', 'authentication', 'read-only query',
+    ]);
+    expect(r.json.certificateFingerprint).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+    expect((await sim.requests()).map((q) => q.path)).toEqual(['/dbAccess/tptDBServlet', '/repEntries/query']);
+  });
+
+  it('reports a wrong password with its own exit code, and works with an API key', () => {
+    const bad = cli(['--config', configFile({ password: 'wrong-pass' }), '--json', 'sms', 'test-connection']);
+    expect(bad.code).toBe(22);
+    expect(bad.json.steps.find((s: { ok: boolean; skipped: boolean }) => !s.ok && !s.skipped)).toMatchObject({ step: 'authentication', code: 'E_AUTH' });
+    const key = cli(['--config', configFile({ apiKey: 'sms-api-key-1', password: 'wrong-pass' }), '--json', 'sms', 'test-connection']);
+    expect(key.code, key.stdout).toBe(0);
+  });
+
+  it('trusts a self-signed SMS certificate only when pinned', async () => {
+    const { sim: selfSigned, pkiDir: dir } = await startSimulator('untrusted');
+    try {
+      const file = configFile({ port: selfSigned.port, tlsCaFile: '' });
+      const r = cli(['--config', file, '--json', 'sms', 'test-connection']);
+      expect(r.code).toBe(16);
+      const { X509Certificate } = await import('node:crypto');
+      const pin = new X509Certificate(fs.readFileSync(path.join(dir, 'untrusted.pem'))).fingerprint256;
+      const pinned = cli(['--config', file, '--json', 'sms', 'test-connection', `sms.tlsFingerprints=${pin}`]);
+      expect(pinned.code, pinned.stdout).toBe(0);
+    } finally {
+      await selfSigned.kill();
+    }
+  });
+
+  it.each([
+    [['sms.server=sms.example.com'], 'sms.server: must be an IPv4 address'],
+    [['sms.password=sixteen-chars-xx'], 'sms.password: must be 1-15 printable ASCII characters'],
+    [['sms.username=sixteen-chars-xx'], 'sms.username: must be 1-15'],
+    [['appliance.productName=Acme, Inc.'], 'appliance.productName: must be 1-255 printable ASCII characters without a comma'],
+  ])('refuses %j before testing anything, naming the field', async (args, message) => {
+    const file = configFile({});
+    const before = fs.readFileSync(file);
+    const r = cli(['--config', file, 'sms', 'save', ...args]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+    expect(fs.readFileSync(file).equals(before)).toBe(true);
+    expect(await sim.requests()).toHaveLength(0);
+  });
+});
+
+describe('distribution through the daemon', () => {
+  it('sends only the objects that pass the filter, each with exactly the four tags; follows filter changes and expiry', async () => {
+    const a = await smsAgent({ riskLevel: 'high-medium' });
+    await sendTcp(a.config.ingest!.tcpPort as number, [
+      ccLine('198.51.100.10', 'cnc-high.example.net', 8, 1),
+      ccLine('198.51.100.20', 'cnc-medium.example.net', 6, 2),
+      ccLine('198.51.100.30', 'cnc-low.example.net', 4, 3),
+      ccLine('10.9.9.9', undefined, 8, 4), // internal: never an object
+    ].join('\n') + '\n');
+    await eventually(countIs(4), 15_000, 'the high and medium objects on the SMS');
+    expect((await sim.entries()).map((e) => `${e.type} ${e.value}`).sort()).toEqual([
+      'dns cnc-high.example.net', 'dns cnc-medium.example.net', 'ip 198.51.100.10', 'ip 198.51.100.20',
+    ]);
+    expect((await sim.entry('ip', '198.51.100.10'))!.tags).toEqual(TAGS('C&C Callback Address', 'High'));
+    expect((await sim.entry('dns', 'cnc-medium.example.net'))!.tags).toEqual(TAGS('C&C Callback Address', 'Medium'));
+    // Step 8 of the seed: search the Reputation Database.
+    const q = await a.cliAsync('--json', 'sms', 'query', 'cnc-high.example.net');
+    expect(q.code).toBe(0);
+    expect(q.json.entry).toContain('Trend Micro Severity,High');
+    expect((await a.cliAsync('sms', 'query', '198.51.100.30')).code).toBe(9);
+
+    // "High only": the medium ones leave the SMS.
+    const saved = await a.cliAsync('--json', 'sms', 'save', 'sms.riskLevel=high');
+    expect(saved.code, saved.stdout + saved.stderr).toBe(0);
+    await eventually(countIs(2), 15_000, 'the medium objects to be deleted');
+    expect(await sim.entry('dns', 'cnc-medium.example.net')).toBeUndefined();
+
+    // Expiring an object removes it.
+    expect(a.cli('objects', 'expire', 'domain', 'cnc-high.example.net').code).toBe(0);
+    await eventually(countIs(1), 15_000, 'the expired object to be deleted');
+    expect(await sim.entry('ip', '198.51.100.10')).toBeDefined();
+    const st = a.status().sms!;
+    expect(st).toMatchObject({ enabled: true, pending: 0, failed: 0, onSms: 1 });
+    expect(st.sent.adds).toBe(4);
+    expect(st.sent.deletes).toBe(3);
+  });
+
+  it('takes objects from the menus, and refuses malformed ones naming the field', async () => {
+    const a = await smsAgent({ riskLevel: 'high-medium-low', objectTypes: ['domain'] });
+    expect(a.cli('objects', 'add', 'domain', 'Bad.Example.COM.', 'low').code).toBe(0);
+    expect(a.cli('objects', 'add', 'ipv4', '203.0.113.9', 'high').code).toBe(0); // kept, not distributed (type filter)
+    await eventually(countIs(1), 10_000, 'the domain on the SMS');
+    expect((await sim.entry('dns', 'bad.example.com'))!.tags).toEqual(TAGS('Suspicious Object', 'Low'));
+    for (const [args, words] of [
+      [['ipv4', '999.1.1.1', 'high'], 'value: must be an IPv4 address'],
+      [['ipv4', '203.0.113.010', 'high'], 'value: must be an IPv4 address'],
+      [['domain', 'bad domain.example', 'high'], 'value: must be a domain name'],
+      [['domain', 'bad.example', 'severe'], 'risk: must be one of high, medium, low'],
+      [['url', 'http://x', 'high'], 'type: must be one of ipv4, domain'],
+    ] as Array<[string[], string]>) {
+      const r = a.cli('objects', 'add', ...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toContain(words);
+    }
+    const list = a.cli('--json', 'objects', 'list');
+    expect(list.json.objects.map((o: { value: string }) => o.value).sort()).toEqual(['203.0.113.9', 'bad.example.com']);
+    expect(a.cli('objects', 'remove', 'domain', 'bad.example.com').code).toBe(0);
+    await eventually(countIs(0), 10_000, 'the removed object to leave the SMS');
+  });
+
+  it('delivers a burst of 10,000 objects through the rate limit, in batches', async () => {
+    await sim.rateLimit({ perSecond: 2, burst: 2 });
+    const a = await smsAgent({ riskLevel: 'high', requestIntervalMs: 200 });
+    const lines: string[] = [];
+    for (let i = 0; i < 10_000; i++) lines.push(ccLine(`198.${18 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`, undefined, 8, i));
+    await sendTcp(a.config.ingest!.tcpPort as number, `${lines.join('\n')}\n`);
+    await eventually(countIs(10_000), 60_000, 'all 10,000 entries');
+    await until(() => a.status().sms!.pending === 0, 10_000, 'an empty outbox');
+    const st = a.status().sms!;
+    expect(st).toMatchObject({ pending: 0, failed: 0, onSms: 10_000 });
+    const requests = await sim.requests();
+    const adds = requests.filter((q) => q.status === 200);
+    const rejected = requests.filter((q) => q.status === 503);
+    // In batches: far fewer requests than objects; retried after the SMS said "too fast", never hammered.
+    expect(adds.length).toBeLessThanOrEqual(60);
+    expect(rejected.length).toBeLessThanOrEqual(adds.length);
+    expect(Object.values(await sim.addCounts()).every((n) => n === 1)).toBe(true);
+  });
+
+  it('keeps the outbox while the SMS is unreachable, across a restart, and drains it when it is back', async () => {
+    const a = await smsAgent({ riskLevel: 'high' });
+    await sim.stop();
+    await sendTcp(a.config.ingest!.tcpPort as number, `${[1, 2, 3].map((i) => ccLine(`203.0.113.${i}`, undefined, 8, i)).join('\n')}\n`);
+    await until(() => (a.status().sms?.distribution.lastErrorCode ?? null) === 'E_CONNECT', 10_000, 'the failure in status');
+    expect(a.status().sms!.pending).toBe(3);
+    expect(a.status().health.problems.join()).toContain('not distributing to the SMS');
+    // A restart in the meantime loses nothing.
+    await a.stop('SIGTERM');
+    const again = (agent = await startAgentFrom(a));
+    expect(again.status().sms!.pending).toBe(3);
+    await sim.start();
+    await eventually(countIs(3), 20_000, 'the outbox to drain');
+    await until(() => again.status().sms!.pending === 0, 10_000, 'an empty outbox');
+    expect(again.status().sms).toMatchObject({ pending: 0, onSms: 3 });
+    expect(Object.values(await sim.addCounts()).every((n) => n === 1)).toBe(true);
+  });
+
+  it('reports a wrong password clearly and does not retry in a tight loop', async () => {
+    const a = await smsAgent({ riskLevel: 'high', password: 'wrong-pass', retryMaxSeconds: 300 });
+    expect(a.cli('objects', 'add', 'ipv4', '203.0.113.50', 'high').code).toBe(0);
+    await new Promise((r) => setTimeout(r, 6000));
+    const st = a.status().sms!;
+    expect(st.distribution.lastErrorCode).toBe('E_AUTH');
+    expect(st.pending).toBe(1);
+    expect((await sim.requests()).filter((q) => q.status === 401).length).toBeLessThanOrEqual(2);
+  });
+
+  it('turning distribution off deletes nothing; purge takes back what was sent', async () => {
+    const a = await smsAgent({ riskLevel: 'high' });
+    a.cli('objects', 'add', 'ipv4', '203.0.113.60', 'high');
+    a.cli('objects', 'add', 'domain', 'purge-me.example', 'high');
+    await eventually(countIs(2), 10_000, 'two entries');
+    expect(a.cli('sms', 'purge').code).toBe(2); // distribution is on: refused
+    expect(a.cli('sms', 'save', 'sms.enabled=false').code).toBe(0);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await count()).toBe(2);
+    expect(a.cli('sms', 'purge').code).toBe(0);
+    await eventually(countIs(0), 10_000, 'the purge');
+    await until(() => a.status().sms!.purging === false, 10_000, 'the purge to end');
+    expect(a.status().sms).toMatchObject({ onSms: 0, purging: false, objects: 2 });
+  });
+});
+
+async function startAgentFrom(a: RunningAgent): Promise<RunningAgent> {
+  const { RunningAgent: R } = await import('../helpers/agent.ts');
+  return new R(a.configFile, a.config).ready();
+}

@@ -1,0 +1,178 @@
+// Suspicious objects: which detections carry them, how values are
+// normalised, which pass the filter with which tags, how the outbox
+// coalesces, and how strict the simulator is.
+
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SmsClient, SmsRefused } from '../../src/sms/client.ts';
+import { extractObjects } from '../../src/sms/extract.ts';
+import { normaliseDomain, normaliseValue } from '../../src/sms/object.ts';
+import { qualifies, tagData, type Policy } from '../../src/sms/policy.ts';
+import { ObjectStore } from '../../src/sms/store.ts';
+import { openState } from '../../src/state/db.ts';
+import { classify } from '../../src/ingest/parse/index.ts';
+import { parseTagData, SmsSimulator } from '../peers/sms-simulator.ts';
+import { peerRoot, pki } from '../peers/peers.ts';
+import { tmpdir } from '../helpers/tmp.ts';
+
+const objects = (line: string) => extractObjects(line, classify(line)).map((o) => `${o.type} ${o.value} ${o.risk} ${o.category}`);
+
+describe('objects from detections', () => {
+  it('takes C&C destinations from CEF (cn1), with the risk of the severity', () => {
+    const l = 'CEF:0|Trend Micro|Deep Discovery Inspector|6.0|1002|C&C|8|src=10.1.1.1 dst=198.51.100.7 dhost=Evil.Example.NET cn1=1 request=http://cdn.bad.example/x';
+    expect(objects(l)).toEqual([
+      'ipv4 198.51.100.7 high cnc-callback', 'domain evil.example.net high cnc-callback', 'domain cdn.bad.example high cnc-callback',
+    ]);
+    expect(objects(l.replace('|8|', '|6|'))).toHaveLength(3);
+    expect(objects(l.replace('|8|', '|6|'))[0]).toContain(' medium ');
+    expect(objects(l.replace('|8|', '|4|'))[0]).toContain(' low ');
+    expect(objects(l.replace('|8|', '|2|'))).toEqual([]); // informational
+  });
+
+  it('takes the URL host of a URL detection (DDEI 100132) as a suspicious object', () => {
+    expect(objects('Jan 18 10:49:41 ddei5 CEF:0|Trend Micro|Deep Discovery Email Inspector|5.1.0.1288|100132|URL_DETECTION|6|rt=Jan 18 2023 10:49:39 GMT+00:00 dvchost=ddei5 request=http://bad.example/ cs1Label=threats cs1=TSPY_KEYLOG.GC dvc=10.64.1.140'))
+      .toEqual(['domain bad.example medium suspicious-object']);
+  });
+
+  it('reads DDI LEEF C&C fields (cccaDestination, format, risk level)', () => {
+    const leef = 'LEEF:1.0|Trend Micro|Deep Discovery Inspector|3.8.1175|SECURITY_RISK_DETECTION|devTime=Mar 09 2015 11:58:24 GMT+08:00\tsev=6\tproto=HTTP\tdhost=www.freewebs.com\tdst=216.52.115.2\tdstPort=80\tsrc=172.16.1.197\tsrcPort=12121\tmalType=MALWARE\truleId=20\tmsg=Malware URL requested - Type 1\tact=not blocked\tthreatType=1\tcccaDestinationFormat=URL\tcccaRiskLevel=2\tcccaDetection=1\tpAttackPhase=Command and Control Communication';
+    expect(objects(leef)).toEqual(['domain www.freewebs.com medium cnc-callback']);
+    expect(objects(leef.replace('cccaDestinationFormat=URL', 'cccaDestination=203.0.113.5\tcccaDestinationFormat=IP_DOMAIN').replace('cccaRiskLevel=2', 'cccaRiskLevel=3')))
+      .toEqual(['ipv4 203.0.113.5 high cnc-callback']);
+    expect(objects(leef.replace('cccaRiskLevel=2', 'cccaRiskLevel=0'))).toEqual([]);
+  });
+
+  it('never makes an object of an internal or reserved address, and ignores other lines', () => {
+    for (const ip of ['10.0.0.1', '172.20.1.1', '192.168.1.1', '127.0.0.1', '169.254.1.1', '100.64.0.1', '224.0.0.1', '0.0.0.0']) {
+      expect(objects(`CEF:0|TM|DDI|1|1|x|8|dst=${ip} cn1=1`)).toEqual([]);
+    }
+    expect(objects('<13>Nov 22 08:00:00 host app: dst=203.0.113.1 cn1=1')).toEqual([]);
+    expect(objects('CEF:0|TM|DDI|1|1|x|8|dst=203.0.113.1')).toEqual([]); // no C&C flag, no URL
+  });
+});
+
+describe('values', () => {
+  it('normalises domains to lower-case IDNA and refuses what is not a name', () => {
+    expect(normaliseDomain('Bücher.Example.')).toBe('xn--bcher-kva.example');
+    for (const bad of ['localhost', 'a b.example', '-x.example', 'x.123', '1.2.3.4', 'http://x.example', 'x'.repeat(64) + '.example']) {
+      expect(normaliseDomain(bad), bad).toBeUndefined();
+    }
+    expect(() => normaliseValue('ipv4', '1.2.3.04')).toThrow(/value: must be an IPv4 address/);
+  });
+});
+
+const POLICY: Policy = { types: ['ipv4', 'domain'], riskLevel: 'high-medium', publisher: 'ATP for Email', source: 'ddei-01' };
+
+describe('policy and tags', () => {
+  it('filters by type and risk level', () => {
+    expect(qualifies(POLICY, 'ipv4', 'high')).toBe(true);
+    expect(qualifies(POLICY, 'domain', 'medium')).toBe(true);
+    expect(qualifies(POLICY, 'domain', 'low')).toBe(false);
+    expect(qualifies({ ...POLICY, types: ['domain'] }, 'ipv4', 'high')).toBe(false);
+    expect(qualifies({ ...POLICY, riskLevel: 'high-medium-low' }, 'ipv4', 'low')).toBe(true);
+  });
+
+  it('builds TagData with exactly the four Trend Micro categories, and refuses a value TagData cannot carry', () => {
+    expect(tagData(POLICY, 'cnc-callback', 'medium')).toBe(
+      'Trend Micro Publisher,ATP for Email,Trend Micro Source,ddei-01,Trend Micro Detection Category,C&C Callback Address,Trend Micro Severity,Medium');
+    expect(() => tagData({ ...POLICY, publisher: 'Acme, Inc.' }, 'suspicious-object', 'high')).toThrow(/Trend Micro Publisher: .*no comma/);
+    expect(() => tagData({ ...POLICY, source: '' }, 'suspicious-object', 'high')).toThrow(/Trend Micro Source/);
+  });
+});
+
+describe('the outbox', () => {
+  function store() {
+    const state = openState(tmpdir(), { durability: 'normal' });
+    return { state, s: new ObjectStore(state.db, { ttlMs: 86_400_000, maxObjects: 3 }) };
+  }
+  const row = (type: 'ipv4' | 'domain', value: string) => ({ type, value, risk: 'high' as const, category: 'suspicious-object' as const, source: 't' });
+
+  it('coalesces: an add cancelled before it was sent never leaves', () => {
+    const { state, s } = store();
+    s.setPolicy(POLICY);
+    s.upsert(row('ipv4', '203.0.113.1'));
+    expect(s.stats().pending).toBe(1);
+    s.remove('ipv4', '203.0.113.1');
+    expect(s.stats().pending).toBe(0);
+    state.db.close();
+  });
+
+  it('after delivery, a filter change queues a delete; delivery of the delete empties it', () => {
+    const { state, s } = store();
+    s.setPolicy(POLICY);
+    s.upsert({ ...row('domain', 'med.example'), risk: 'medium' });
+    const b = s.nextBatch(50, 1000, 5000)!;
+    s.delivered(b.rows);
+    expect(s.stats()).toMatchObject({ pending: 0, onSms: 1 });
+    s.setPolicy({ ...POLICY, riskLevel: 'high' });
+    const d = s.nextBatch(50, 1000, 5000)!;
+    expect(d.rows.map((r) => [r.op, r.value])).toEqual([['delete', 'med.example']]);
+    s.delivered(d.rows);
+    expect(s.stats()).toMatchObject({ pending: 0, onSms: 0 });
+    state.db.close();
+  });
+
+  it('survives a restart, and distribution off changes nothing', () => {
+    const dir = tmpdir();
+    let state = openState(dir, { durability: 'full' });
+    let s = new ObjectStore(state.db, { ttlMs: 86_400_000, maxObjects: 10 });
+    s.setPolicy(POLICY);
+    s.upsert(row('ipv4', '203.0.113.2'));
+    s.upsert(row('ipv4', '203.0.113.3'));
+    state.db.close();
+    state = openState(dir, { durability: 'full' });
+    s = new ObjectStore(state.db, { ttlMs: 86_400_000, maxObjects: 10 });
+    s.setPolicy(undefined); // off
+    s.remove('ipv4', '203.0.113.2');
+    expect(s.stats().pending).toBe(2);
+    s.setPolicy(POLICY);
+    expect(s.stats().pending).toBe(1);
+    state.db.close();
+  });
+
+  it('is bounded: past maxObjects the one closest to expiry makes room, counted', () => {
+    const { state, s } = store();
+    s.setPolicy(POLICY);
+    for (let i = 1; i <= 5; i++) s.upsert(row('ipv4', `203.0.113.${i}`), 1000 + i);
+    expect(s.stats()).toMatchObject({ objects: 3, evicted: 2 });
+    expect(s.get('ipv4', '203.0.113.1')).toBeUndefined();
+    state.db.close();
+  });
+});
+
+describe('the SMS simulator is strict', () => {
+  let sim: SmsSimulator;
+  let client: SmsClient;
+  beforeAll(async () => {
+    const root = peerRoot();
+    const p = pki(root);
+    sim = await new SmsSimulator({ certFile: path.join(p.dir, 'server.pem'), keyFile: path.join(p.dir, 'server.key'), username: 'u', password: 'p' }).start();
+    client = new SmsClient({ host: '127.0.0.1', port: sim.port, username: 'u', password: 'p', apiKey: '', trust: { caFile: p.ca, fingerprints: [] }, timeoutMs: 5000 });
+  });
+  afterAll(async () => {
+    await sim.stop();
+  });
+
+  it.each([
+    ['an odd pair list', 'Trend Micro Severity'],
+    ['an unknown category', 'Trend Micro Colour,Red'],
+    ['a List value that is not one of its values', 'Trend Micro Severity,Critical'],
+    ['a category given twice', 'Trend Micro Severity,High,Trend Micro Severity,Low'],
+    ['an empty value', 'Trend Micro Source,'],
+  ])('refuses TagData with %s', (_what, tags) => {
+    expect(() => parseTagData(tags)).toThrow();
+  });
+
+  it('answers 400 to a bad add, 412 to a bad query, 204 when not found, 401 to a bad login', async () => {
+    await expect(client.add([{ type: 'ipv4', value: '999.0.0.1' }], 'Trend Micro Severity,High')).rejects.toBeInstanceOf(SmsRefused);
+    await expect(client.add([{ type: 'ipv4', value: '203.0.113.1' }], 'Nope,High')).rejects.toMatchObject({ status: 400 });
+    await expect(client.query([{ type: 'domain', value: 'bad..example' }])).rejects.toMatchObject({ status: 412 });
+    expect(await client.query([{ type: 'ipv4', value: '203.0.113.1' }])).toEqual({ found: false, body: '' });
+    await client.add([{ type: 'ipv4', value: '203.0.113.1' }, { type: 'domain', value: 'x.example' }], 'Trend Micro Severity,High');
+    expect((await client.query([{ type: 'domain', value: 'x.example' }])).body).toBe('x.example,Trend Micro Severity,High');
+    const wrong = new SmsClient({ host: '127.0.0.1', port: sim.port, username: 'u', password: 'bad', apiKey: '', trust: { caFile: pki(peerRoot()).ca, fingerprints: [] }, timeoutMs: 5000 });
+    await expect(wrong.status()).rejects.toMatchObject({ code: 'E_AUTH' });
+    await expect(client.bulk('import', 'ipv4', ['203.0.113.9,Trend Micro Severity,Low', 'not-an-ip'])).rejects.toMatchObject({ status: 400 });
+    expect(sim.entry('ip', '203.0.113.9')).toBeUndefined(); // nothing of a refused file is applied
+  });
+});
