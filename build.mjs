@@ -5,6 +5,14 @@
 //   node build.mjs --quiet    the same, without the report
 //   node build.mjs --addons   build our addon (src/native/dgram) for the pinned Node if missing or stale
 //   node build.mjs --docs     regenerate the README's configuration reference from the schema
+//   node build.mjs --target linux-x64|linux-arm64 [--no-size-report]
+//                             the single executable for a board: dist/<target>/tmsp-agent
+//
+// The single executable is the pinned Node of the target architecture with a
+// SEA blob injected (postject): the bundle as its main script, the two
+// native addons as assets, and the daemon's V8 flags as execArgv. Without a
+// code cache or snapshot the blob does not depend on the architecture, so the
+// host's Node (the same pinned version) makes it for every target.
 //
 // The bundle is minified CommonJS (what a Node single-executable application
 // runs); it must not contain test code or the portal, and the build checks it.
@@ -13,6 +21,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import os from 'node:os';
 import zlib from 'node:zlib';
 
 const root = path.dirname(fileURLToPath(import.meta.url));
@@ -125,6 +134,106 @@ async function docs() {
   log('README.md: configuration reference regenerated');
 }
 
-if (args.has('--addons')) addons();
+/** Downloads and builds for other architectures are kept here, across clones. */
+const CACHE = process.env.TMSP_AGENT_CACHE ?? path.join(os.homedir(), '.cache', 'tmsp-agent');
+
+function run(cmd, argv, opts = {}) {
+  execFileSync(cmd, argv, { stdio: quiet ? 'ignore' : 'inherit', ...opts });
+}
+
+/** node-linux-<arch> at the pinned version: the host's from node_modules, others from the npm registry. */
+function targetNode(arch) {
+  if (arch === process.arch) return pinnedNodeDir();
+  const version = pkg.optionalDependencies[`node-linux-${arch}`];
+  const dir = path.join(CACHE, `node-linux-${arch}-${version}`);
+  if (!fs.existsSync(path.join(dir, 'bin', 'node'))) {
+    fs.mkdirSync(CACHE, { recursive: true });
+    const tgz = path.join(CACHE, `node-linux-${arch}-${version}.tgz`);
+    if (!fs.existsSync(tgz)) run('npm', ['pack', `node-linux-${arch}@${version}`, '--pack-destination', CACHE]);
+    fs.mkdirSync(dir, { recursive: true });
+    run('tar', ['xzf', tgz, '-C', dir, '--strip-components=1']);
+  }
+  return dir;
+}
+
+const CROSS = { arm64: 'aarch64-linux-gnu' };
+
+/** Our addon for the target: the host build, or a cross build against the target Node's headers. */
+function dgramFor(arch) {
+  if (arch === process.arch) {
+    addons();
+    return path.join(root, 'src', 'native', 'dgram', 'build', 'Release', 'tmsp_dgram.node');
+  }
+  const triple = CROSS[arch];
+  if (!triple) throw new Error(`no cross compiler known for ${arch}`);
+  const src = path.join(CACHE, `dgram-${arch}`);
+  const out = path.join(src, 'build', 'Release', 'tmsp_dgram.node');
+  const sources = ['dgram.c', 'binding.gyp'].map((f) => path.join(root, 'src', 'native', 'dgram', f));
+  if (fs.existsSync(out) && fs.statSync(out).mtimeMs > Math.max(...sources.map((f) => fs.statSync(f).mtimeMs))) return out;
+  fs.mkdirSync(src, { recursive: true });
+  for (const f of sources) fs.copyFileSync(f, path.join(src, path.basename(f)));
+  const env = { ...process.env, CC: `${triple}-gcc`, CXX: `${triple}-g++`, LINK: `${triple}-g++`, AR: `${triple}-ar`,
+    CC_host: 'gcc', CXX_host: 'g++', LINK_host: 'g++' };
+  delete env.npm_config_nodedir;
+  run(process.execPath, [path.join(root, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'), 'rebuild', `--arch=${arch}`,
+    `--nodedir=${targetNode(arch)}`, '--directory', src], { env });
+  return out;
+}
+
+async function singleExecutable(target, sizeReport) {
+  const [, arch] = /^linux-(x64|arm64)$/.exec(target) ?? [];
+  if (!arch) throw new Error(`unknown target ${target}: linux-x64 or linux-arm64`);
+  await bundle();
+  const { DAEMON_NODE_FLAGS } = await import('./src/daemon/runtime.ts');
+  const out = path.join(root, 'dist', target);
+  fs.rmSync(out, { recursive: true, force: true });
+  fs.mkdirSync(out, { recursive: true });
+  const exe = path.join(out, 'tmsp-agent');
+  const blob = path.join(out, 'tmsp-agent.blob');
+  const config = path.join(out, 'sea-config.json');
+  fs.writeFileSync(config, JSON.stringify({
+    main: path.join(root, 'dist', 'tmsp-agent.cjs'),
+    output: blob,
+    disableExperimentalSEAWarning: true,
+    useSnapshot: false,
+    useCodeCache: false,
+    execArgv: DAEMON_NODE_FLAGS,
+    assets: {
+      'better_sqlite3.node': path.join(root, 'node_modules', 'better-sqlite3', 'prebuilds', `linux-${arch}.node`),
+      'tmsp_dgram.node': dgramFor(arch),
+    },
+  }, null, 2));
+  run(process.execPath, ['--experimental-sea-config', config]);
+  fs.copyFileSync(path.join(targetNode(arch), 'bin', 'node'), exe);
+  fs.chmodSync(exe, 0o755);
+  // The symbol tables are a fifth of the binary and never used on a board.
+  const strip = arch === process.arch ? 'strip' : `${CROSS[arch]}-strip`;
+  try {
+    execFileSync(strip, ['--strip-all', exe], { stdio: 'ignore' });
+  } catch {
+    log(`(${strip} not found: the executable keeps its symbols)`);
+  }
+  run(process.execPath, [path.join(root, 'node_modules', 'postject', 'dist', 'cli.js'), exe, 'NODE_SEA_BLOB', blob,
+    '--sentinel-fuse', 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'], { stdio: 'ignore' });
+  fs.rmSync(blob);
+  const size = fs.statSync(exe).size;
+  log(`dist/${target}/tmsp-agent: ${(size / 2 ** 20).toFixed(1)} MiB (execArgv ${DAEMON_NODE_FLAGS.join(' ')})`);
+  if (sizeReport) {
+    // What the firmware image stores: squashfs compresses with gzip or xz.
+    const data = fs.readFileSync(exe);
+    const gz = zlib.gzipSync(data, { level: 9 }).length;
+    let xz = '';
+    try {
+      xz = `, xz -6 ${(execFileSync('xz', ['-6', '-T0', '-c'], { input: data, maxBuffer: 1 << 30 }).length / 2 ** 20).toFixed(1)} MiB`;
+    } catch {
+      xz = '';
+    }
+    log(`  compressed: gzip -9 ${(gz / 2 ** 20).toFixed(1)} MiB${xz}; bundle dist/tmsp-agent.cjs ${(fs.statSync(path.join(root, 'dist', 'tmsp-agent.cjs')).size / 1024).toFixed(0)} KiB`);
+  }
+}
+
+const targetIndex = process.argv.indexOf('--target');
+if (targetIndex > 0) await singleExecutable(process.argv[targetIndex + 1], !args.has('--no-size-report'));
+else if (args.has('--addons')) addons();
 else if (args.has('--docs')) await docs();
 else await bundle();

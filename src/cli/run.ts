@@ -13,7 +13,8 @@ const STOP_TIMEOUT_MS = 20_000;
 export async function runCommand(ctx: Ctx): Promise<number> {
   ensureTunedRuntime();
   const config = load(ctx.configFile);
-  const log = createLogger(config.daemon.logLevel);
+  const d = config.daemon;
+  const log = createLogger({ level: d.logLevel, file: d.logFile || undefined, maxBytes: d.logMaxBytes, files: d.logFiles });
   const agent = new Agent(ctx.configFile, config, log);
   try {
     await agent.start();

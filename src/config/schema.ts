@@ -33,7 +33,10 @@ export interface Config {
     budgetBytes: number; chunkMaxBytes: number; chunkMaxAgeMs: number; durability: 'full' | 'normal';
     compressionLevel: number; maxPendingBytes: number;
   };
-  daemon: { stateDir: string; controlSocket: string; logLevel: 'error' | 'warn' | 'info' | 'debug' };
+  daemon: {
+    stateDir: string; controlSocket: string; logLevel: 'error' | 'warn' | 'info' | 'debug'; addonDir: string;
+    logFile: string; logMaxBytes: number; logFiles: number;
+  };
 }
 
 const KiB = 1024;
@@ -193,6 +196,11 @@ export const FIELDS: readonly Field[] = [
   text('daemon.controlSocket', '/run/tmsp-agent/control.sock', absPath,
     { doc: 'Control socket used by the CLI (mode 0660).' }),
   oneOf('daemon.logLevel', 'info', ['error', 'warn', 'info', 'debug'], { doc: 'Daemon log level.' }),
+  text('daemon.addonDir', '', { ...absPath, optional: true },
+    { doc: 'Where the single executable unpacks its native parts; empty = <stateDir>/native. Must not be mounted noexec.' }),
+  text('daemon.logFile', '', { ...absPath, optional: true }, { doc: 'Daemon log file; empty = standard output.' }),
+  bytes('daemon.logMaxBytes', 1 * MiB, 64 * KiB, 64 * MiB, { doc: 'The log file is rotated at this size.' }),
+  int('daemon.logFiles', 3, 1, 10, { doc: 'Rotated log files kept (log, log.1, ...).' }),
 ];
 
 export const FIELD_BY_KEY: ReadonlyMap<string, Field> = new Map(FIELDS.map((f) => [f.key, f]));

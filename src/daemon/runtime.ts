@@ -1,9 +1,13 @@
 // How the daemon's process is tuned for a small board, chosen by measurement
 // (README, "Memory"): a 1 MiB young generation, and glibc told to give large
 // freed blocks back at once and to keep few malloc arenas. V8 reads its heap
-// sizes only at start-up, so `run` re-executes itself in place (same pid)
-// with them when it was started without; the single executable carries them
-// in its own start-up arguments.
+// sizes only at start-up, so `run` from the bundle re-executes itself in
+// place (same pid) with them when it was started without. The single
+// executable carries the V8 flags in its own start-up arguments, and the
+// board's init script and unit set the environment: it does not re-execute
+// itself (an emulator without binfmt_misc, as in the ARM tests, cannot).
+
+import sea from 'node:sea';
 
 export const DAEMON_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1'];
 
@@ -22,7 +26,7 @@ function tuned(): boolean {
 /** Replace this process with a tuned one, unless it already is (or cannot be). */
 export function ensureTunedRuntime(): void {
   if (tuned() || process.env.TMSP_AGENT_UNTUNED === '1' || typeof process.execve !== 'function') return;
-  const args = process.argv.slice(1);
-  process.execve(process.execPath, [process.execPath, ...process.execArgv, ...DAEMON_NODE_FLAGS, ...args],
-    { ...process.env, ...DAEMON_ENV } as Record<string, string>);
+  if (sea.isSea()) return;
+  const env = { ...process.env, ...DAEMON_ENV } as Record<string, string>;
+  process.execve(process.execPath, [process.execPath, ...process.execArgv, ...DAEMON_NODE_FLAGS, ...process.argv.slice(1)], env);
 }

@@ -1,6 +1,7 @@
 // The status snapshot: what `tmsp-agent status` prints and what heartbeats
 // carry. Field names are a documented, stable contract for the menus.
 
+import fs from 'node:fs';
 import type { SourceStats } from '../ingest/intake.ts';
 import type { SpoolStats } from '../spool/spool.ts';
 import type { TmspStats } from '../tmsp/link.ts';
@@ -54,6 +55,17 @@ export interface StatusInputs {
   sms: SmsStats | undefined;
 }
 
+/** Resident memory; from /proc when the runtime cannot tell (it reads 0 under an emulator such as qemu-user). */
+function residentBytes(m: NodeJS.MemoryUsage): number {
+  if (m.rss > 0) return m.rss;
+  try {
+    const kb = /VmRSS:\s+(\d+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'))?.[1];
+    return kb ? Number(kb) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
 export function buildStatus(i: StatusInputs, now = Date.now()): Status {
   const sum = (k: 'records' | 'bytes' | 'truncated' | 'shed') => i.sources.reduce((a, s) => a + s[k], 0);
   const problems: string[] = [];
@@ -86,7 +98,7 @@ export function buildStatus(i: StatusInputs, now = Date.now()): Status {
     dropped: sp.dropped,
     corrupt: sp.corrupt,
     lost: sp.lost,
-    memory: { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers },
+    memory: { rss: residentBytes(m), heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers },
     state: { recoveredFrom: i.recoveredFrom },
     tmsp: i.tmsp ?? { enabled: false },
     sms: i.sms ?? null,

@@ -12,6 +12,8 @@ import { openState, type OpenedDb } from '../state/db.ts';
 import { AgentError } from '../errors.ts';
 import type { TmspLink } from '../tmsp/link.ts';
 import { SmsRoom } from '../sms/room.ts';
+import path from 'node:path';
+import { setAddonExtractDir } from '../native/addons.ts';
 import { ControlServer } from './control.ts';
 import { buildStatus, type Status } from './status.ts';
 import { VERSION } from './version.ts';
@@ -48,6 +50,7 @@ export class Agent {
     const c = this.config;
     // The control socket first: "another agent is running" is the clearest refusal.
     await this.control.start();
+    setAddonExtractDir(c.daemon.addonDir || path.join(c.daemon.stateDir, 'native'));
     const state = (this.state = openState(c.daemon.stateDir, { durability: c.spool.durability }));
     if (state.recoveredFrom) {
       this.log.error({ movedTo: state.recoveredFrom }, 'state database was damaged; moved aside and started anew');

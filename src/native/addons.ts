@@ -1,23 +1,64 @@
 // Native addons (SQLite, unix datagram sockets) are found the same way in
 // every form the program takes, first match wins:
-//   1. $TMSP_AGENT_ADDON_DIR/<name>.node, when set;
-//   2. next to the bundle: dist/native/<name>.node (what build.mjs lays out);
-//   3. where a checkout builds them, when running from source.
-// Loading goes through process.dlopen so it works from CJS and ESM alike.
+//   1. inside the single executable (a SEA asset): written once to the
+//      extraction directory as <name>-<sha256 prefix>.node (checked by its
+//      sha256 before each use; written via a temp file and rename, so a
+//      crash never leaves a half-written addon), then loaded from there;
+//   2. $TMSP_AGENT_ADDON_DIR/<name>.node, when set;
+//   3. next to the bundle: dist/native/<name>.node (what build.mjs lays out);
+//   4. where a checkout builds them, when running from source.
+// Loading goes through process.dlopen so it works from CJS, ESM and a SEA.
 
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
+import sea from 'node:sea';
 import { AgentError } from '../errors.ts';
 
 export type AddonName = 'better_sqlite3' | 'tmsp_dgram';
 
 const loaded = new Map<AddonName, unknown>();
+let extractDir: string | undefined;
+
+/** Where the single executable writes its addons (the daemon sets it; the directory must allow exec). */
+export function setAddonExtractDir(dir: string): void {
+  extractDir = dir;
+}
+
+export function inSingleExecutable(): boolean {
+  return sea.isSea();
+}
 
 function dlopen(file: string): unknown {
   const m = { exports: {} };
   process.dlopen(m, file);
   return m.exports;
+}
+
+function sha256(data: Uint8Array): string {
+  return crypto.createHash('sha256').update(data).digest('hex');
+}
+
+function fromAsset(name: AddonName): string {
+  const data = new Uint8Array(sea.getAsset(`${name}.node`));
+  const sum = sha256(data);
+  const dir = extractDir ?? process.env.TMSP_AGENT_ADDON_DIR ?? path.join(os.tmpdir(), `tmsp-agent-${process.getuid?.() ?? 0}`);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = path.join(dir, `${name}-${sum.slice(0, 16)}.node`);
+  let good = false;
+  try {
+    good = sha256(fs.readFileSync(file)) === sum;
+  } catch {
+    good = false;
+  }
+  if (!good) {
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, data, { mode: 0o500 });
+    fs.renameSync(tmp, file);
+  }
+  return file;
 }
 
 function fromNodeModules(name: AddonName): string | undefined {
@@ -49,7 +90,15 @@ export function loadAddon(name: AddonName): unknown {
   const cached = loaded.get(name);
   if (cached) return cached;
   const errors: string[] = [];
-  for (const file of candidates(name)) {
+  const files = inSingleExecutable() ? [] : candidates(name);
+  if (inSingleExecutable()) {
+    try {
+      files.push(fromAsset(name));
+    } catch (err) {
+      errors.push(`extracting ${name}: ${(err as Error).message}`);
+    }
+  }
+  for (const file of files) {
     if (!fs.existsSync(file)) continue;
     try {
       const addon = dlopen(file);
@@ -59,5 +108,6 @@ export function loadAddon(name: AddonName): unknown {
       errors.push(`${file}: ${(err as Error).message}`);
     }
   }
-  throw new AgentError('E_ADDON', `native addon ${name} could not be loaded${errors.length ? `: ${errors.join('; ')}` : ' (not found)'}`);
+  throw new AgentError('E_ADDON', `native addon ${name} could not be loaded${errors.length ? `: ${errors.join('; ')}` : ' (not found)'}` +
+    (inSingleExecutable() ? ' (is the extraction directory on a noexec mount? see daemon.addonDir)' : ''));
 }

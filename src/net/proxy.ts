@@ -56,6 +56,9 @@ export function connectViaProxy(proxy: ProxySettings, target: Target, timeoutMs:
       if (status === 200) {
         clearTimeout(timer);
         socket.removeAllListeners('error');
+        // Whatever the server sent right behind the proxy's answer (an SSH banner does) goes back into the
+        // stream, which is paused so that nothing flows out before the next owner listens (it resumes).
+        socket.pause();
         const rest = head.subarray(end + 4);
         if (rest.length > 0) socket.unshift(rest);
         resolve(socket);

@@ -8,6 +8,20 @@ import type { Status } from '../../src/daemon/status.ts';
 
 export const AGENT = path.resolve('dist/tmsp-agent.cjs');
 
+/**
+ * How the tests run the agent: the bundle on this Node, or a single
+ * executable (TMSP_AGENT_EXE), optionally under an emulator
+ * (TMSP_AGENT_EMULATOR, e.g. "qemu-aarch64-static -L /usr/aarch64-linux-gnu")
+ * for the ARM run of the same tests.
+ */
+export function agentCommand(nodeFlags: string[] = []): [string, string[]] {
+  const exe = process.env.TMSP_AGENT_EXE;
+  if (!exe) return [process.execPath, [...nodeFlags, AGENT]];
+  if (nodeFlags.length > 0) throw new Error('node flags apply to the bundle, not to a single executable');
+  const emu = (process.env.TMSP_AGENT_EMULATOR ?? '').split(' ').filter(Boolean);
+  return emu.length > 0 ? [emu[0]!, [...emu.slice(1), path.resolve(exe)]] : [path.resolve(exe), []];
+}
+
 export interface CliResult {
   code: number;
   stdout: string;
@@ -17,7 +31,8 @@ export interface CliResult {
 
 /** Run one CLI command to completion. */
 export function cli(args: string[], env: Record<string, string> = {}): CliResult {
-  const r = spawnSync(process.execPath, [AGENT, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 30_000 });
+  const [cmd, pre] = agentCommand();
+  const r = spawnSync(cmd, [...pre, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
   let json: any;
   try {
     json = JSON.parse(r.stdout);
@@ -30,7 +45,8 @@ export function cli(args: string[], env: Record<string, string> = {}): CliResult
 /** The same, without blocking this process (for peers that answer from it). */
 export function cliAsync(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [AGENT, ...args], { env: { ...process.env, ...env } });
+    const [cmd, pre] = agentCommand();
+    const p = spawn(cmd, [...pre, ...args], { env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d) => (stdout += d));
@@ -85,7 +101,8 @@ export class RunningAgent {
   constructor(configFile: string, config: Record<string, Record<string, any>>, extraArgs: string[] = []) {
     this.configFile = configFile;
     this.config = config;
-    this.proc = spawn(process.execPath, [...extraArgs, AGENT, 'run', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const [cmd, pre] = agentCommand(extraArgs);
+    this.proc = spawn(cmd, [...pre, 'run', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc.stdout!.on('data', (d) => (this.log += d));
     this.proc.stderr!.on('data', (d) => (this.log += d));
     this.exited = new Promise((r) => this.proc.once('exit', (code, signal) => r(code ?? (signal ? -1 : null))));
@@ -109,7 +126,7 @@ export class RunningAgent {
     return r.json.status as Status;
   }
 
-  async ready(ms = 15_000): Promise<this> {
+  async ready(ms = 60_000): Promise<this> {
     const end = Date.now() + ms;
     for (;;) {
       if (this.proc.exitCode !== null) throw new Error(`agent exited with ${this.proc.exitCode}:\n${this.log}`);

@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { SimEntry, SimRequest } from '../peers/sms-simulator.ts';
 import { peerRoot, pki } from '../peers/peers.ts';
+import { TIMEOUT_SECONDS } from './tmsp.ts';
 
 export const SMS_USER = 'smsadmin';
 export const SMS_PASS = 'Sms-pass-123';
@@ -90,7 +91,7 @@ export async function startSimulator(certName = 'server', rateLimit?: { perSecon
 export function smsSection(port: number, ca: string, o: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     enabled: true, server: '127.0.0.1', port, username: SMS_USER, password: SMS_PASS, tlsCaFile: ca,
-    riskLevel: 'high-medium', requestIntervalMs: 100, retryMaxSeconds: 1, timeoutSeconds: 5, ...o,
+    riskLevel: 'high-medium', requestIntervalMs: 100, retryMaxSeconds: 1, timeoutSeconds: TIMEOUT_SECONDS, ...o,
   };
 }
 

@@ -12,6 +12,9 @@ import {
 
 export const APPLIANCE = 'tda-test-01';
 
+/** Handshakes are computed, not waited for: under an emulator (test:arm) they take several times longer. */
+export const TIMEOUT_SECONDS = process.env.TMSP_AGENT_EMULATOR ? 30 : 5;
+
 export interface Peers {
   root: string;
   ca: string;
@@ -50,7 +53,7 @@ export function tmspSection(p: Peers, o: Record<string, unknown> = {}): Record<s
     tlsCaFile: p.ca,
     hostKeyFingerprint: p.sshd.hostKey,
     heartbeatSeconds: 5,
-    timeoutSeconds: 5,
+    timeoutSeconds: TIMEOUT_SECONDS,
     retryMaxSeconds: 2,
     ...o,
   };

@@ -3,12 +3,11 @@
 // an upload, and settings that are wrong (which must not become a tight
 // retry loop).
 
-import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AGENT, startAgent, until, type RunningAgent } from '../helpers/agent.ts';
+import { startAgent, until, type RunningAgent } from '../helpers/agent.ts';
 import { Monitor } from '../helpers/mqtt-monitor.ts';
 import { sendTcp } from '../helpers/senders.ts';
 import {
@@ -53,8 +52,7 @@ async function tmspAgent(tmsp: Record<string, unknown>, spool: Record<string, un
 
 function upload(a: RunningAgent): Promise<number | null> {
   // In the background: upload-now waits for its round, and the test acts meanwhile.
-  const p = spawn(process.execPath, [AGENT, '--config', a.configFile, 'upload-now'], { stdio: 'ignore' });
-  return new Promise((r) => p.once('exit', r));
+  return a.cliAsync('upload-now').then((r) => r.code);
 }
 
 describe('the log server down for a long stretch', () => {

@@ -16,7 +16,8 @@ const control = http.createServer((req, res) => {
   req.on('data', (d) => (body += d));
   req.on('end', async () => {
     const send = (v: unknown) => {
-      res.writeHead(200, { 'Content-Type': 'application/json' });
+      // One request per connection: a kept-alive socket the server closes while the client reuses it fails the call.
+      res.writeHead(200, { 'Content-Type': 'application/json', Connection: 'close' });
       res.end(JSON.stringify(v));
     };
     switch (`${req.method} ${req.url}`) {

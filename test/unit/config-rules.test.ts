@@ -80,6 +80,10 @@ const CASES: Case[] = [
   ['spool.maxPendingBytes', ['1MiB', '256MiB'], ['512KiB', '1GiB'], 'size from 1 MiB to 256 MiB'],
   ['daemon.stateDir', ['/var/lib/tmsp-agent'], ['', 'var/lib'], 'absolute path'],
   ['daemon.controlSocket', ['/run/tmsp-agent/control.sock'], ['', 'control.sock'], 'absolute path'],
+  ['daemon.addonDir', ['/var/lib/tmsp-agent/native', ''], ['native'], 'absolute path'],
+  ['daemon.logFile', ['/var/log/tmsp-agent.log', ''], ['agent.log'], 'absolute path'],
+  ['daemon.logMaxBytes', ['64KiB', '1MiB', '64MiB'], ['1KiB', '65MiB'], 'size from 64 KiB to 64 MiB'],
+  ['daemon.logFiles', ['1', '10'], ['0', '11'], 'from 1 to 10'],
   ['daemon.logLevel', ['error', 'warn', 'info', 'debug'], ['trace', 'verbose'], 'one of: error, warn, info, debug'],
 ];
 
