@@ -56,6 +56,8 @@ async function main(argv: string[]): Promise<number> {
           { ttlDays: values['ttl-days'], category: values.category, limit: values.limit });
       case 'sms':
         return await (await import('./cli/sms.ts')).smsCommand(ctx, rest, { force: values.force });
+      case 'spool':
+        return await (await import('./cli/spool.ts')).spoolCommand(ctx, rest);
       case 'config':
         return await configCommand(ctx, rest, { includeSecrets: values['include-secrets'], output: values.output });
       case 'version':

@@ -24,6 +24,7 @@ commands:
   sms status                  distribution state, outbox, counters, last error
   sms query VALUE             look an IPv4 address or domain up on the SMS
   sms purge                   delete from the SMS every entry this appliance put there
+  spool verify                check a stopped agent's spool: database integrity and chunk CRCs
   config show                 the effective configuration, secrets masked
   config get KEY              one setting
   config set KEY=VALUE ...    change settings (all or nothing), then reload a running daemon
