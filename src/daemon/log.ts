@@ -4,6 +4,7 @@
 // files, so the log can never fill the flash.
 
 import fs from 'node:fs';
+import path from 'node:path';
 import pino, { type Logger } from 'pino';
 
 export const REDACT_PATHS = [
@@ -23,6 +24,8 @@ export class RotatingFile {
     this.file = file;
     this.maxBytes = maxBytes;
     this.keep = keep;
+    // On a board's first boot the data partition is empty.
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o750 });
     this.fd = fs.openSync(file, 'a', 0o640);
     this.size = fs.fstatSync(this.fd).size;
   }
