@@ -117,18 +117,23 @@ async function runAgent(file: string, rawBytes: number, nodeFlags: string[] = []
     for (const l of text.split('\n')) if (l) yield decodeRecord(l)!.line.toString();
   })());
   fs.rmSync(dir, { recursive: true, force: true });
+  return toRun({ seconds, cpu, rss: r, peak, written, rawBytes, ratio: st.spool.rawBytes / st.spool.bytes, ids });
+}
+
+function toRun(m: { seconds: number; cpu: number; rss: { median: number; anonMedian: number }; peak: number; written: number;
+  rawBytes: number; ratio: number; ids: { unique: number; dup: number } }): Run {
   return {
-    seconds,
-    recordsPerSec: N / seconds,
-    cpuPerMillion: (cpu / N) * 1e6,
-    rssSteadyMiB: r.median / 2 ** 20,
-    anonSteadyMiB: r.anonMedian / 2 ** 20,
-    rssPeakMiB: peak / 2 ** 20,
-    writeAmplification: written / rawBytes,
-    compressionRatio: st.spool.rawBytes / st.spool.bytes,
-    received: ids.unique,
-    lost: N - ids.unique,
-    duplicated: ids.dup,
+    seconds: m.seconds,
+    recordsPerSec: N / m.seconds,
+    cpuPerMillion: (m.cpu / N) * 1e6,
+    rssSteadyMiB: m.rss.median / 2 ** 20,
+    anonSteadyMiB: m.rss.anonMedian / 2 ** 20,
+    rssPeakMiB: m.peak / 2 ** 20,
+    writeAmplification: m.written / m.rawBytes,
+    compressionRatio: m.ratio,
+    received: m.ids.unique,
+    lost: N - m.ids.unique,
+    duplicated: m.ids.dup,
   };
 }
 
@@ -174,19 +179,7 @@ action(type="omfile" file="${out}" zipLevel="6" template="raw" ioBufferSize="64k
   const text = zlib.gunzipSync(gz).toString('utf8');
   const ids = countIds(text.split('\n'));
   fs.rmSync(dir, { recursive: true, force: true });
-  return {
-    seconds,
-    recordsPerSec: N / seconds,
-    cpuPerMillion: (cpu / N) * 1e6,
-    rssSteadyMiB: r.median / 2 ** 20,
-    anonSteadyMiB: r.anonMedian / 2 ** 20,
-    rssPeakMiB: peak / 2 ** 20,
-    writeAmplification: (written || gz.length) / rawBytes,
-    compressionRatio: rawBytes / gz.length,
-    received: ids.unique,
-    lost: N - ids.unique,
-    duplicated: ids.dup,
-  };
+  return toRun({ seconds, cpu, rss: r, peak, written: written || gz.length, rawBytes, ratio: rawBytes / gz.length, ids });
 }
 
 function summarise(runs: Run[]): Run {

@@ -3,6 +3,8 @@
 // plain daemon messages), each with a unique id so that loss and duplication
 // can be counted exactly. Deterministic: the same n gives the same bytes.
 
+import { rng } from '../helpers/rng.ts';
+
 const HOSTS = ['ddi01', 'ddi02', 'ddei5', 'tda-lab'];
 const RULES = [
   [1539, 'Windows Remote Management Service Detected - HTTP', 6],
@@ -15,16 +17,6 @@ const ACTS = ['not blocked', 'blocked', 'detected'];
 const APPS = ['HTTP', 'DNS Response', 'SMB2', 'TLS', 'SMTP'];
 const DOMAINS = ['bad.example', 'cnc.example.net', 'update-check.example.org', 'files.example.com', 'tracker.example.io'];
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function workloadLine(i: number, r: () => number): string {
   const pick = <T>(a: readonly T[]): T => a[Math.floor(r() * a.length)]!;

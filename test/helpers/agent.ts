@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { Status } from '../../src/daemon/status.ts';
+import { freePort } from '../peers/peers.ts';
 
 export const AGENT = path.resolve('dist/tmsp-agent.cjs');
 
@@ -63,16 +64,7 @@ export function cliAsync(args: string[], env: Record<string, string> = {}): Prom
   });
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export interface AgentOptions {
   ingest?: Record<string, unknown>;

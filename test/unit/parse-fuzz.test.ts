@@ -3,6 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { classify, parse } from '../../src/ingest/parse/index.ts';
+import { rng } from '../helpers/rng.ts';
 
 const SEEDS = [
   '<158>CEF:0|Trend Micro|Deep Discovery Inspector|6.0.2026|1539|WinRM - HTTP|6|rt=Mar 09 2015 17:05:21 GMT+08:00 src=172.16.1.197 dst=216.52.115.2 cs1Label=x cs1=y',
@@ -13,17 +14,6 @@ const SEEDS = [
   '<34>Oct 11 22:14:15 mymachine su[12]: failed',
 ];
 
-// Deterministic PRNG so a failure can be replayed.
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ALPHABET = '<>|=\\ \t\n\r[]"-:.0123456789CEFLabcxyz\u0000\u00ff\uFEFF\u{1F600}';
 
