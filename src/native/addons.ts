@@ -41,19 +41,32 @@ function sha256(data: Uint8Array): string {
   return crypto.createHash('sha256').update(data).digest('hex');
 }
 
+/** The file's sha256, read in small pieces: no copy of a 2 MB addon stays behind as garbage. */
+function sha256OfFile(file: string): string | undefined {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const h = crypto.createHash('sha256');
+    const buf = Buffer.allocUnsafe(64 * 1024);
+    for (let n = fs.readSync(fd, buf); n > 0; n = fs.readSync(fd, buf)) h.update(buf.subarray(0, n));
+    return h.digest('hex');
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 function fromAsset(name: AddonName): string {
-  const data = new Uint8Array(sea.getAsset(`${name}.node`));
+  // The raw asset is a view of the executable's own memory, not a copy.
+  const data = new Uint8Array(sea.getRawAsset(`${name}.node`));
   const sum = sha256(data);
   const dir = extractDir ?? process.env.TMSP_AGENT_ADDON_DIR ?? path.join(os.tmpdir(), `tmsp-agent-${process.getuid?.() ?? 0}`);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = path.join(dir, `${name}-${sum.slice(0, 16)}.node`);
-  let good = false;
-  try {
-    good = sha256(fs.readFileSync(file)) === sum;
-  } catch {
-    good = false;
-  }
-  if (!good) {
+  if (sha256OfFile(file) !== sum) {
     const tmp = `${file}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, data, { mode: 0o500 });
     fs.renameSync(tmp, file);

@@ -13,7 +13,7 @@ import { Distributor, type DistributorOptions, type DistributorStats } from './d
 import { extractObjects } from './extract.ts';
 import { normaliseValue, parseObjectType, parseRisk, type Category, type SuspiciousObject } from './object.ts';
 import { tagData, type Policy } from './policy.ts';
-import { ObjectStore, type StoredObject } from './store.ts';
+import { mergeSightings, ObjectStore, type StoredObject } from './store.ts';
 
 export function smsTarget(c: Config): SmsTarget {
   return {
@@ -34,6 +34,7 @@ function distributorOptions(c: Config): DistributorOptions {
 }
 
 const MAX_QUEUED = 1000;
+const GATHER_MS = 1000;
 
 export type SmsStats = ReturnType<ObjectStore['stats']> & { enabled: boolean; distribution: DistributorStats };
 
@@ -42,8 +43,8 @@ export class SmsRoom {
   private readonly distributor: Distributor;
   private readonly log: Logger;
   private config: Config;
-  private queued: SuspiciousObject[] = [];
-  private flushing: NodeJS.Immediate | undefined;
+  private readonly queued = new Map<string, SuspiciousObject>();
+  private flushing: NodeJS.Timeout | undefined;
 
   constructor(db: Db, c: Config, log: Logger) {
     this.log = log.child({ room: 'sms' });
@@ -72,24 +73,34 @@ export class SmsRoom {
   }
 
   /**
-   * A detection line from ingest: its objects enter the store, gathered for
-   * one transaction per turn of the event loop (a burst of detections would
-   * otherwise cost one fsync each). The queue is bounded: when it is full it
-   * is written at once.
+   * A detection line from ingest: its objects are gathered for up to a
+   * second, the same object once, then written in one transaction. A stream
+   * that names the same few destinations thousands of times a second would
+   * otherwise cost a write (and an fsync) per line. The queue is bounded:
+   * when it holds MAX_QUEUED distinct objects it is written at once. What it
+   * holds at a crash is lost, but the detections themselves are in the spool.
    */
   detection(line: string, fmt: Format): void {
     const objs = extractObjects(line, fmt);
     if (objs.length === 0) return;
-    this.queued.push(...objs);
-    if (this.queued.length >= MAX_QUEUED) this.flush();
-    else if (!this.flushing) this.flushing = setImmediate(() => this.flush());
+    for (const o of objs) {
+      const key = `${o.type} ${o.value}`;
+      const prev = this.queued.get(key);
+      this.queued.set(key, prev ? mergeSightings(prev, o) : o);
+    }
+    if (this.queued.size >= MAX_QUEUED) this.flush();
+    else if (!this.flushing) {
+      this.flushing = setTimeout(() => this.flush(), GATHER_MS);
+      this.flushing.unref();
+    }
   }
 
   private flush(): void {
-    clearImmediate(this.flushing);
+    clearTimeout(this.flushing);
     this.flushing = undefined;
-    const objs = this.queued.splice(0);
-    if (objs.length === 0) return;
+    if (this.queued.size === 0) return;
+    const objs = [...this.queued.values()];
+    this.queued.clear();
     this.store.upsertMany(objs);
     this.distributor.wake();
   }

@@ -46,6 +46,14 @@ function worse(a: Risk, b: Risk): Risk {
   return RISKS.indexOf(a) <= RISKS.indexOf(b) ? a : b;
 }
 
+/** Two sightings of one object as one: the worse risk, and C&C once it was seen as C&C. */
+export function mergeSightings(a: SuspiciousObject, b: SuspiciousObject): SuspiciousObject {
+  return { ...b, risk: worse(a.risk, b.risk), category: a.category === 'cnc-callback' ? 'cnc-callback' : b.category };
+}
+
+/** A sighting this soon after the last one changes nothing worth a write (expiry is days away). */
+const REFRESH_MS = 60_000;
+
 export class ObjectStore {
   private readonly db: Db;
   readonly counters: Counters;
@@ -136,6 +144,10 @@ export class ObjectStore {
   upsert(o: SuspiciousObject, now = Date.now(), ttlMs = this.opts.ttlMs): void {
     this.db.transaction(() => {
       const cur = this.s.get.get(o.type, o.value);
+      if (cur && now - cur.last_seen < REFRESH_MS && worse(cur.risk, o.risk) === cur.risk &&
+        (cur.category === 'cnc-callback' || o.category === cur.category) && now + ttlMs - cur.expires_at < REFRESH_MS) {
+        return;
+      }
       if (!cur && this.s.count.get()!.n >= this.opts.maxObjects) {
         // Full: the object closest to expiry makes room, and is counted.
         const victim = this.s.oldest.get();
