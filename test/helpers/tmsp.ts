@@ -2,6 +2,9 @@
 // pointing at them, and reading back what reached the log server.
 
 import fs from 'node:fs';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import type { RunningAgent } from './agent.ts';
+import { Monitor } from './mqtt-monitor.ts';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { decodeRecord } from '../../src/protocol/record.ts';
@@ -93,4 +96,32 @@ export function line(i: number, pad = 0): string {
 
 export function idsOf(lines: string[]): number[] {
   return lines.map((l) => Number(/id=(\d+)/.exec(l)![1]));
+}
+
+export interface TmspFixture {
+  peers: Peers;
+  /** A subscriber on the status server (when asked for). */
+  monitor: Monitor;
+  /** The agent of the current test: killed after it. */
+  agent: RunningAgent | undefined;
+}
+
+/** The peers for one test file (started once), and the clean-up after each test. */
+export function tmspFixture(o: { monitor?: boolean } = {}): TmspFixture {
+  const f = { agent: undefined } as TmspFixture;
+  beforeAll(async () => {
+    f.peers = await startPeers();
+    if (o.monitor) f.monitor = await new Monitor().start(f.peers.mqtt.port, f.peers.ca);
+  });
+  afterEach(async () => {
+    await f.agent?.stop('SIGKILL');
+    f.agent = undefined;
+    clearDir(batchDir(f.peers, 'ssh'));
+    clearDir(batchDir(f.peers, 'ssl'));
+  });
+  afterAll(async () => {
+    await f.monitor?.stop();
+    await f.peers?.stop();
+  });
+  return f;
 }

@@ -6,34 +6,16 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startAgent, until, type RunningAgent } from '../helpers/agent.ts';
-import { Monitor } from '../helpers/mqtt-monitor.ts';
 import { sendTcp } from '../helpers/senders.ts';
 import {
-  APPLIANCE, batchDir, clearDir, idsOf, line, proxySection, receivedLines, startPeers, tmspSection, type Peers,
+  APPLIANCE, batchDir, idsOf, line, proxySection, receivedLines, tmspFixture, tmspSection,
 } from '../helpers/tmsp.ts';
 import { tmpdir } from '../helpers/tmp.ts';
 import { startNginx } from '../peers/peers.ts';
 
-let peers: Peers;
-let monitor: Monitor;
-let agent: RunningAgent | undefined;
-
-beforeAll(async () => {
-  peers = await startPeers();
-  monitor = await new Monitor().start(peers.mqtt.port, peers.ca);
-});
-afterEach(async () => {
-  await agent?.stop('SIGKILL');
-  agent = undefined;
-  clearDir(batchDir(peers, 'ssh'));
-  clearDir(batchDir(peers, 'ssl'));
-});
-afterAll(async () => {
-  await monitor?.stop();
-  await peers?.stop();
-});
+const f = tmspFixture({ monitor: true });
 
 /** Lines that compress poorly, so a few MB fill a small spool. */
 function noisy(from: number, to: number): string {
@@ -43,11 +25,11 @@ function noisy(from: number, to: number): string {
 }
 
 async function tmspAgent(tmsp: Record<string, unknown>, spool: Record<string, unknown> = {}, extra: Record<string, Record<string, unknown>> = {}) {
-  agent = await startAgent(tmpdir(), {
+  f.agent = await startAgent(tmpdir(), {
     spool: { chunkMaxBytes: 64 * 1024, chunkMaxAgeMs: 100, ...spool },
-    extra: { appliance: { id: APPLIANCE }, tmsp: tmspSection(peers, tmsp), ...extra },
+    extra: { appliance: { id: APPLIANCE }, tmsp: tmspSection(f.peers, tmsp), ...extra },
   });
-  return agent;
+  return f.agent;
 }
 
 function upload(a: RunningAgent): Promise<number | null> {
@@ -57,7 +39,7 @@ function upload(a: RunningAgent): Promise<number | null> {
 
 describe('the log server down for a long stretch', () => {
   it('fills the spool to its budget, drops the oldest exactly, keeps the heartbeat, and resumes by itself', async () => {
-    await peers.sshd.stop();
+    await f.peers.sshd.stop();
     const t0 = Date.now();
     const a = await tmspAgent({ retryMaxSeconds: 1, heartbeatSeconds: 5 }, { budgetBytes: 8 * 1024 * 1024 });
     const N = 80_000;
@@ -72,19 +54,19 @@ describe('the log server down for a long stretch', () => {
     expect(st.tmsp.enabled && st.tmsp.upload.lastErrorCode).toBe('E_CONNECT');
     // Heartbeats go on while the log server is away, and they carry the drops.
     const hb = `tmsp/v1/${APPLIANCE}/heartbeat`;
-    await until(() => monitor.on(hb).some((m) => m.at > t0 && JSON.parse(m.payload).dropped.records > 0), 15_000,
+    await until(() => f.monitor.on(hb).some((m) => m.at > t0 && JSON.parse(m.payload).dropped.records > 0), 15_000,
       'a heartbeat reporting the drops');
-    const last = JSON.parse(monitor.last(hb)!.payload);
+    const last = JSON.parse(f.monitor.last(hb)!.payload);
     expect(last.upload.lastErrorCode).toBe('E_CONNECT');
     expect(last.spool.oldestUnsentAgeS).toBeGreaterThanOrEqual(0);
 
-    await peers.sshd.start();
+    await f.peers.sshd.start();
     st = await until(() => {
       const s = a.status();
       return s.spool.chunks === 0 && s.spool.open.records === 0 && s;
     }, 60_000, 'the backlog to drain after the server returned');
     const dropped = st.dropped.records;
-    const ids = idsOf(receivedLines(batchDir(peers, 'ssh')));
+    const ids = idsOf(receivedLines(batchDir(f.peers, 'ssh')));
     // Every record not dropped arrived exactly once; the dropped ones were the oldest.
     expect(ids.length).toBe(N - dropped);
     expect(new Set(ids).size).toBe(ids.length);
@@ -99,7 +81,7 @@ describe('a connection cut in the middle of an upload', () => {
     await sendTcp(a.config.ingest!.tcpPort as number, noisy(0, N));
     await until(() => a.status().ingest.records === N, 30_000, 'all records in');
     a.cli('flush');
-    const dir = batchDir(peers, protocol);
+    const dir = batchDir(f.peers, protocol);
     const sizes = new Map<string, number>();
     let sawPart = false;
     const watch = setInterval(() => {
@@ -119,7 +101,7 @@ describe('a connection cut in the middle of an upload', () => {
       // Cut the transfer once it is under way (the bandwidth cap makes it last a few seconds).
       await until(() => (a.status().tmsp as { upload: { state: string } }).upload.state === 'uploading', 10_000, 'the upload to start');
       await new Promise((r) => setTimeout(r, 800));
-      const killed = protocol === 'ssh' ? peers.sshd.killSessions() : peers.nginx.killWorkers();
+      const killed = protocol === 'ssh' ? f.peers.sshd.killSessions() : f.peers.nginx.killWorkers();
       expect(killed).toBeGreaterThan(0);
       await done;
       await until(() => a.status().spool.chunks === 0, 60_000, 'the retry to finish the upload');
@@ -142,7 +124,7 @@ describe('wrong settings', () => {
     ['a proxy refusing the login', { useProxy: true }, 'E_PROXY_AUTH', 'E_PROXY_AUTH'],
   ])('%s: a clear error in status, and no tight retry loop', async (_what, tmsp, uploadCode, statusCode) => {
     const a = await tmspAgent({ ...tmsp, retryMaxSeconds: 300 }, {},
-      { proxy: proxySection(peers, { password: 'bad-proxy-pass' }) });
+      { proxy: proxySection(f.peers, { password: 'bad-proxy-pass' }) });
     await sendTcp(a.config.ingest!.tcpPort as number, `${line(1)}\n`);
     await a.cli('flush');
     a.cli('upload-now');
@@ -164,7 +146,7 @@ describe('wrong settings', () => {
   });
 
   it('an untrusted certificate on the HTTPS log server: a clear error, no tight loop', async () => {
-    const nginx = await startNginx(peers.root, 'untrusted');
+    const nginx = await startNginx(f.peers.root, 'untrusted');
     try {
       const a = await tmspAgent({ protocol: 'ssl', logServer: `127.0.0.1:${nginx.port}`, retryMaxSeconds: 300 });
       await sendTcp(a.config.ingest!.tcpPort as number, `${line(1)}\n`);

@@ -5,27 +5,16 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { agentConfig, RunningAgent, until } from '../helpers/agent.ts';
 import { prefill } from '../helpers/spool.ts';
-import { APPLIANCE, batchDir, batchFiles, clearDir, startPeers, tmspSection, type Peers } from '../helpers/tmsp.ts';
+import {
+  APPLIANCE, batchDir, batchFiles, tmspFixture, tmspSection,
+} from '../helpers/tmsp.ts';
 import { tmpdir } from '../helpers/tmp.ts';
 import { memory } from '../bench/proc.ts';
 
-let peers: Peers;
-let agent: RunningAgent | undefined;
-beforeAll(async () => {
-  peers = await startPeers();
-});
-afterEach(async () => {
-  await agent?.stop('SIGKILL');
-  agent = undefined;
-  clearDir(batchDir(peers, 'ssh'));
-  clearDir(batchDir(peers, 'ssl'));
-});
-afterAll(async () => {
-  await peers?.stop();
-});
+const f = tmspFixture();
 
 const MiB = 1024 * 1024;
 
@@ -55,27 +44,27 @@ describe('memory', () => {
       extra: {
         appliance: { id: APPLIANCE },
         // Down at first, so that the idle figure is taken with the TMSP code loaded but nothing sent.
-        tmsp: tmspSection(peers, { protocol, logServer: '127.0.0.1:1', batchMaxBytes: 256 * MiB, retryMaxSeconds: 300 }),
+        tmsp: tmspSection(f.peers, { protocol, logServer: '127.0.0.1:1', batchMaxBytes: 256 * MiB, retryMaxSeconds: 300 }),
       },
     });
     const { bytes } = prefill(config.daemon!.stateDir as string, 200 * MiB, noiseLines());
     expect(bytes).toBeGreaterThanOrEqual(200 * MiB);
     const file = path.join(dir, 'config.json');
     fs.writeFileSync(file, JSON.stringify(config));
-    const a = (agent = await new RunningAgent(file, config).ready());
+    const a = (f.agent = await new RunningAgent(file, config).ready());
     await until(() => (a.status().tmsp as { upload: { consecutiveFailures: number } }).upload.consecutiveFailures > 0);
     const idleSamples = rssSampler(a.proc.pid!);
     await new Promise((r) => setTimeout(r, 1500));
     const idle = Math.max(...idleSamples.stop());
 
     const sampler = rssSampler(a.proc.pid!);
-    const port = protocol === 'ssh' ? peers.sshd.port : peers.nginx.port;
+    const port = protocol === 'ssh' ? f.peers.sshd.port : f.peers.nginx.port;
     expect(a.cli('config', 'set', `tmsp.logServer=127.0.0.1:${port}`).code).toBe(0);
     await until(() => a.status().spool.chunks === 0, 120_000, 'the 200 MB batch to upload');
     const peak = Math.max(...sampler.stop());
-    const files = batchFiles(batchDir(peers, protocol));
+    const files = batchFiles(batchDir(f.peers, protocol));
     expect(files).toHaveLength(1);
-    expect(fs.statSync(path.join(batchDir(peers, protocol), files[0]!)).size).toBe(bytes);
+    expect(fs.statSync(path.join(batchDir(f.peers, protocol), files[0]!)).size).toBe(bytes);
     expect((peak - idle) / MiB, `idle ${(idle / MiB).toFixed(1)} MiB, peak ${(peak / MiB).toFixed(1)} MiB`).toBeLessThanOrEqual(20);
   });
 
@@ -84,12 +73,12 @@ describe('memory', () => {
     const config = await agentConfig(dir, {
       extra: {
         appliance: { id: APPLIANCE },
-        tmsp: tmspSection(peers, { logServer: '127.0.0.1:1', statusServer: '127.0.0.1:1', retryMaxSeconds: 1 }),
+        tmsp: tmspSection(f.peers, { logServer: '127.0.0.1:1', statusServer: '127.0.0.1:1', retryMaxSeconds: 1 }),
       },
     });
     const file = path.join(dir, 'config.json');
     fs.writeFileSync(file, JSON.stringify(config));
-    const a = (agent = await new RunningAgent(file, config).ready());
+    const a = (f.agent = await new RunningAgent(file, config).ready());
     a.cli('upload-now');
     const fds = () => fs.readdirSync(`/proc/${a.proc.pid}/fd`).length;
     await new Promise((r) => setTimeout(r, 3000));

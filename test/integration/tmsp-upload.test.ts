@@ -4,42 +4,24 @@
 
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseBatchFileName } from '../../src/protocol/batch.ts';
 import { startAgent, until, type RunningAgent } from '../helpers/agent.ts';
-import { Monitor } from '../helpers/mqtt-monitor.ts';
 import { sendTcp } from '../helpers/senders.ts';
 import {
-  APPLIANCE, batchDir, batchFiles, clearDir, idsOf, line, proxySection, receivedLines, startPeers, tmspSection, type Peers,
+  APPLIANCE, batchDir, batchFiles, idsOf, line, proxySection, receivedLines, tmspFixture, tmspSection,
 } from '../helpers/tmsp.ts';
 import { tmpdir } from '../helpers/tmp.ts';
 
-let peers: Peers;
-let monitor: Monitor;
-let agent: RunningAgent | undefined;
-
-beforeAll(async () => {
-  peers = await startPeers();
-  monitor = await new Monitor().start(peers.mqtt.port, peers.ca);
-});
-afterEach(async () => {
-  await agent?.stop('SIGKILL');
-  agent = undefined;
-  clearDir(batchDir(peers, 'ssh'));
-  clearDir(batchDir(peers, 'ssl'));
-});
-afterAll(async () => {
-  await monitor?.stop();
-  await peers?.stop();
-});
+const f = tmspFixture({ monitor: true });
 
 async function tmspAgent(tmsp: Record<string, unknown> = {}, extra: Record<string, Record<string, unknown>> = {},
   spool: Record<string, unknown> = {}) {
-  agent = await startAgent(tmpdir(), {
+  f.agent = await startAgent(tmpdir(), {
     spool: { chunkMaxBytes: 64 * 1024, chunkMaxAgeMs: 200, ...spool },
-    extra: { appliance: { id: APPLIANCE, model: 'TDA-1000', serial: 'SN-42' }, tmsp: tmspSection(peers, tmsp), ...extra },
+    extra: { appliance: { id: APPLIANCE, model: 'TDA-1000', serial: 'SN-42' }, tmsp: tmspSection(f.peers, tmsp), ...extra },
   });
-  return agent;
+  return f.agent;
 }
 
 async function feed(a: RunningAgent, from: number, to: number, pad = 0): Promise<void> {
@@ -56,7 +38,7 @@ describe.each(['ssh', 'ssl'] as const)('uploading over %s', (protocol) => {
     const r = a.cli('--json', 'upload-now');
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.json.upload.consecutiveFailures).toBe(0);
-    const dir = batchDir(peers, protocol);
+    const dir = batchDir(f.peers, protocol);
     const files = batchFiles(dir);
     expect(files.length).toBeGreaterThan(0);
     // Names are <first>-<last>.ndjson.gz, contiguous, and nothing else was left behind.
@@ -77,46 +59,46 @@ describe('the status server', () => {
     const t0 = Date.now();
     const a = await tmspAgent({ heartbeatSeconds: 5 });
     const topic = (x: string) => `tmsp/v1/${APPLIANCE}/${x}`;
-    await until(() => monitor.seen.some((s) => s.topic === topic('heartbeat') && s.at > t0), 10_000, 'a heartbeat');
-    expect(monitor.last(topic('status'))!.payload).toBe('online');
-    const reg = JSON.parse(monitor.last(topic('registration'))!.payload);
+    await until(() => f.monitor.seen.some((s) => s.topic === topic('heartbeat') && s.at > t0), 10_000, 'a heartbeat');
+    expect(f.monitor.last(topic('status'))!.payload).toBe('online');
+    const reg = JSON.parse(f.monitor.last(topic('registration'))!.payload);
     expect(reg).toMatchObject({ applianceId: APPLIANCE, email: 'admin@example.com', model: 'TDA-1000', serial: 'SN-42', product: 'Threat Discovery Appliance' });
     expect(reg.version).toBeTruthy();
     expect(reg.hostname).toBeTruthy();
-    const hb = JSON.parse(monitor.last(topic('heartbeat'))!.payload);
+    const hb = JSON.parse(f.monitor.last(topic('heartbeat'))!.payload);
     expect(hb).toMatchObject({ applianceId: APPLIANCE, dropped: { chunks: 0, records: 0, bytes: 0 } });
     expect(hb.spool).toHaveProperty('oldestUnsentAgeS');
     expect(hb.upload).toHaveProperty('lastSuccessAt');
     // A second heartbeat follows on its interval.
-    const n = monitor.on(topic('heartbeat')).length;
-    await until(() => monitor.on(topic('heartbeat')).length > n, 8000, 'the next heartbeat');
+    const n = f.monitor.on(topic('heartbeat')).length;
+    await until(() => f.monitor.on(topic('heartbeat')).length > n, 8000, 'the next heartbeat');
     expect(a.status().tmsp).toMatchObject({ enabled: true, status: { state: 'connected', protocolVersion: 5 } });
     expect(await a.stop('SIGTERM')).toBe(0);
-    await until(() => monitor.last(topic('status'))?.payload === 'offline', 5000, '"offline"');
+    await until(() => f.monitor.last(topic('status'))?.payload === 'offline', 5000, '"offline"');
   });
 
-  it('hears "offline" from the broker (the last will) when the agent dies', async () => {
+  it('hears "offline" from the broker (the last will) when the f.agent dies', async () => {
     const a = await tmspAgent();
     const status = `tmsp/v1/${APPLIANCE}/status`;
-    await until(() => monitor.last(status)?.payload === 'online', 10_000, '"online"');
+    await until(() => f.monitor.last(status)?.payload === 'online', 10_000, '"online"');
     await a.stop('SIGKILL');
     // The broker notices the dead connection within keepalive × 1.5 (30 s by default): cut it sooner by closing the socket.
-    await until(() => monitor.last(status)?.payload === 'offline', 60_000, 'the last will');
+    await until(() => f.monitor.last(status)?.payload === 'offline', 60_000, 'the last will');
   });
 });
 
 describe('through the proxy', () => {
   it.each(['ssh', 'ssl'] as const)('uploads over %s and sends heartbeats through HTTP CONNECT', async (protocol) => {
-    const before = peers.proxy.log.length;
-    const a = await tmspAgent({ protocol, useProxy: true }, { proxy: proxySection(peers) });
+    const before = f.peers.proxy.log.length;
+    const a = await tmspAgent({ protocol, useProxy: true }, { proxy: proxySection(f.peers) });
     await feed(a, 0, 500);
     expect(a.cli('upload-now').code).toBe(0);
-    expect(idsOf(receivedLines(batchDir(peers, protocol)))).toEqual([...Array(500).keys()]);
-    const logPort = protocol === 'ssh' ? peers.sshd.port : peers.nginx.port;
+    expect(idsOf(receivedLines(batchDir(f.peers, protocol)))).toEqual([...Array(500).keys()]);
+    const logPort = protocol === 'ssh' ? f.peers.sshd.port : f.peers.nginx.port;
     // The proxy's own log shows both tunnels (read as its output arrives).
     const tunnel = (port: number) => new RegExp(`Request \\(file descriptor \\d+\\): CONNECT 127\\.0\\.0\\.1:${port} `);
-    await until(() => tunnel(logPort).test(peers.proxy.log.slice(before)), 5000, 'the log server tunnel in the proxy log');
-    await until(() => tunnel(peers.mqtt.port).test(peers.proxy.log.slice(before)), 5000, 'the status server tunnel in the proxy log');
+    await until(() => tunnel(logPort).test(f.peers.proxy.log.slice(before)), 5000, 'the log server tunnel in the proxy log');
+    await until(() => tunnel(f.peers.mqtt.port).test(f.peers.proxy.log.slice(before)), 5000, 'the status server tunnel in the proxy log');
   });
 });
 
@@ -127,7 +109,7 @@ describe('when it uploads', () => {
     let s = '';
     for (let i = 0; i < 6000; i++) s += `${line(i)} cs1=${crypto.randomBytes(48).toString('hex')}\n`;
     await sendTcp(a.config.ingest!.tcpPort as number, s);
-    await until(() => batchFiles(batchDir(peers, 'ssh')).length > 0, 20_000, 'an upload at high water');
+    await until(() => batchFiles(batchDir(f.peers, 'ssh')).length > 0, 20_000, 'an upload at high water');
     const st = a.status();
     expect(st.tmsp.enabled && st.tmsp.upload.uploaded.batches).toBeGreaterThan(0);
   });
