@@ -92,7 +92,8 @@ function fromNodeModules(name: AddonName): string | undefined {
 function candidates(name: AddonName): string[] {
   const out: string[] = [];
   if (process.env.TMSP_AGENT_ADDON_DIR) out.push(path.join(process.env.TMSP_AGENT_ADDON_DIR, `${name}.node`));
-  const main = process.argv[1];
+  // npx starts the bundle through a symlink in its cache: native/ is beside the real file.
+  const main = process.argv[1] && fs.existsSync(process.argv[1]) ? fs.realpathSync(process.argv[1]) : process.argv[1];
   if (main) out.push(path.join(path.dirname(main), 'native', `${name}.node`));
   const nm = fromNodeModules(name);
   if (nm) out.push(nm);
