@@ -22,7 +22,8 @@ function candidate(ctx: Ctx, args: string[]) {
 }
 
 function report(ctx: Ctx, r: SmsProbeResult, extra: Record<string, unknown> = {}): void {
-  ctx.out.done({ ...extra, passed: r.ok, steps: r.steps, certificateFingerprint: r.certificateFingerprint }, humanSteps(r.steps));
+  ctx.out.done({ ...extra, passed: r.ok, steps: r.steps, certificateFingerprint: r.certificateFingerprint, certificate: r.certificate },
+    humanSteps(r.steps));
 }
 
 function failure(r: SmsProbeResult): number {

@@ -27,7 +27,7 @@ function candidate(ctx: Ctx, args: string[]) {
 
 function report(ctx: Ctx, r: TmspProbeResult, extra: Record<string, unknown> = {}): void {
   ctx.out.done({ ...extra, passed: r.ok, steps: r.steps, hostKeyFingerprint: r.hostKeyFingerprint,
-    certificateFingerprints: r.certificateFingerprints }, humanSteps(r.steps));
+    certificateFingerprints: r.certificateFingerprints, certificates: r.certificates }, humanSteps(r.steps));
 }
 
 function failure(r: TmspProbeResult): number {

@@ -13,7 +13,7 @@ export interface Config {
     enabled: boolean; logServer: string; protocol: 'ssh' | 'ssl'; uploadIntervalMinutes: number;
     statusServer: string; username: string; password: string; registrationEmail: string; useProxy: boolean;
     logBasePath: string; hostKeyFingerprint: string; tlsCaFile: string; tlsFingerprints: string[];
-    statusTls: boolean; heartbeatSeconds: number; sftpParallelWrites: number; bandwidthLimitBytes: number;
+    statusTls: boolean; statusTlsFingerprints: string[]; heartbeatSeconds: number; sftpParallelWrites: number; bandwidthLimitBytes: number;
     highWaterPercent: number; batchMaxBytes: number; retryMaxSeconds: number; timeoutSeconds: number;
     keepaliveSeconds: number;
   };
@@ -61,6 +61,10 @@ const tagText: TextRule = {
   rule: 'must be 1-255 printable ASCII characters without a comma (it becomes an SMS tag value)',
   test: (s) => s.length <= 255 && isPrintableAscii(s) && !s.includes(','),
 };
+const certFingerprint: TextRule = {
+  rule: 'is a SHA-256 certificate fingerprint (64 hex digits, colons optional)',
+  test: (s) => /^[0-9A-F]{64}$/.test(s.replace(/:/g, '')), normalise: (s) => s.trim().toUpperCase(),
+};
 const absPath: TextRule = { rule: 'must be an absolute path', test: isAbsolutePath };
 
 export const FIELDS: readonly Field[] = [
@@ -101,11 +105,9 @@ export const FIELDS: readonly Field[] = [
   }, { doc: 'Accepted SSH host key of the log server; set by `tmsp save` from a successful test.' }),
   text('tmsp.tlsCaFile', '', { ...absPath, optional: true },
     { doc: 'Extra CA certificates (PEM) trusted for the log server (ssl) and the status server.' }),
-  list('tmsp.tlsFingerprints', [], {
-    rule: 'is a SHA-256 certificate fingerprint (64 hex digits, colons optional)',
-    test: (s) => /^[0-9A-F]{64}$/.test(s.replace(/:/g, '')), normalise: (s) => s.trim().toUpperCase(),
-  }, { doc: 'Pinned TLS certificates for the log and status servers: trusted by fingerprint alone.' }),
+  list('tmsp.tlsFingerprints', [], certFingerprint, { doc: 'Pinned TLS certificates of the log server (ssl): trusted by fingerprint alone (for a self-signed server).' }),
   bool('tmsp.statusTls', true, { doc: 'Use TLS to the status server (MQTT over TLS, port 8883; plain MQTT uses 1883).' }),
+  list('tmsp.statusTlsFingerprints', [], certFingerprint, { doc: 'Pinned TLS certificates of the status server: trusted by fingerprint alone (for a self-signed server).' }),
   int('tmsp.heartbeatSeconds', 60, 5, 3600, { doc: 'How often a heartbeat is sent.', unit: 'seconds' }),
   int('tmsp.sftpParallelWrites', 32, 1, 64,
     { doc: 'SFTP 32 KiB writes kept in flight; 1 for servers that cannot take parallel writes.' }),
@@ -150,10 +152,7 @@ export const FIELDS: readonly Field[] = [
     rule: 'must be 1-128 printable ASCII characters', optional: true, test: (s) => s.length <= 128 && isPrintableAscii(s),
   }, { doc: 'SMS API key; when set it is sent as X-SMS-API-KEY instead of the user name and password.', secret: true }),
   text('sms.tlsCaFile', '', { ...absPath, optional: true }, { doc: 'CA certificates (PEM) trusted for the SMS.' }),
-  list('sms.tlsFingerprints', [], {
-    rule: 'is a SHA-256 certificate fingerprint (64 hex digits, colons optional)',
-    test: (s) => /^[0-9A-F]{64}$/.test(s.replace(/:/g, '')), normalise: (s) => s.trim().toUpperCase(),
-  }, { doc: 'Pinned SMS certificates (SMS appliances usually have self-signed ones): trusted by fingerprint alone.' }),
+  list('sms.tlsFingerprints', [], certFingerprint, { doc: 'Pinned SMS certificates (SMS appliances usually have self-signed ones): trusted by fingerprint alone.' }),
   int('sms.objectTtlDays', 30, 1, 3650, { doc: 'An object expires this long after it was last seen.', unit: 'days' }),
   int('sms.maxObjects', 100000, 100, 1000000,
     { doc: 'Objects kept; past it the one closest to expiry makes room (counted).' }),

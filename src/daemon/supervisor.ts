@@ -11,6 +11,7 @@ import { Counters } from '../state/counters.ts';
 import { openState, type OpenedDb } from '../state/db.ts';
 import { AgentError } from '../errors.ts';
 import type { TmspLink } from '../tmsp/link.ts';
+import type { UploadTotals } from '../tmsp/uploader.ts';
 import { SmsRoom } from '../sms/room.ts';
 import path from 'node:path';
 import { setAddonExtractDir } from '../native/addons.ts';
@@ -35,7 +36,8 @@ export class Agent {
   private readonly control: ControlServer;
   private tmsp: TmspLink | undefined;
   private sms: SmsRoom | undefined;
-  private tmspKey = '';
+  /** Uploaded since the agent started, across reloads and TMSP off/on. */
+  private readonly uploaded: UploadTotals = { batches: 0, records: 0, bytes: 0 };
   private readonly startedAt = Date.now();
   private reloading: Promise<unknown> = Promise.resolve();
 
@@ -85,20 +87,24 @@ export class Agent {
   }
 
   /**
-   * Start, restart or stop the TMSP link to match the configuration. Loaded
-   * on first use: an appliance that does not send to TMSP never pays for the
-   * SSH and MQTT code in memory.
+   * Start or stop the TMSP link to match the configuration, or hand it the
+   * new settings (it changes only what they touch). Loaded on first use: an
+   * appliance that does not send to TMSP never pays for the SSH and MQTT code
+   * in memory.
    */
   private async applyTmsp(c: Config): Promise<void> {
-    const key = c.tmsp.enabled ? JSON.stringify([c.tmsp, c.proxy, c.appliance]) : '';
-    if (key === this.tmspKey) return;
-    const old = this.tmsp;
-    this.tmsp = undefined;
-    this.tmspKey = key;
-    await old?.stop();
-    if (!c.tmsp.enabled) return;
+    if (!c.tmsp.enabled) {
+      const old = this.tmsp;
+      this.tmsp = undefined;
+      await old?.stop();
+      return;
+    }
+    if (this.tmsp) {
+      await this.tmsp.configure(c);
+      return;
+    }
     const { TmspLink } = await import('../tmsp/link.ts');
-    this.tmsp = new TmspLink(c, this.spool, new Counters(this.state!.db), VERSION, this.startedAt, this.log);
+    this.tmsp = new TmspLink(c, this.spool, new Counters(this.state!.db), this.uploaded, VERSION, this.startedAt, this.log);
     this.tmsp.start();
   }
 

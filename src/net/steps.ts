@@ -2,8 +2,11 @@
 // plain-words hint when it fails. Used by the TMSP and SMS menus alike.
 
 import dns from 'node:dns/promises';
+import type net from 'node:net';
+import type tls from 'node:tls';
 import { AgentError, type ErrorCode } from '../errors.ts';
 import { classify } from './errors.ts';
+import { CertificateRefused, describeCertificate, startTls, type CertificateInfo, type TlsTrust } from './tls.ts';
 
 export interface StepResult {
   /** Which server: "log server", "status server", "SMS". */
@@ -63,4 +66,40 @@ export async function resolveStep(host: string): Promise<{ value: string; detail
   } catch (err) {
     throw new AgentError('E_RESOLVE', `${host} could not be resolved (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
   }
+}
+
+export interface TlsStep {
+  host: string;
+  trust: TlsTrust;
+  timeoutMs: number;
+  /** The setting that pins this server's certificate, named in the advice: "sms.tlsFingerprints". */
+  pinSetting: string;
+  /** Receives the presented certificate, whether or not it passed. */
+  seen(c: CertificateInfo): void;
+}
+
+/**
+ * The TLS handshake as a Test Connection step. The certificate the server
+ * presented is always shown; when it is refused, the step says what to
+ * compare and which setting pins it, in the operator's words.
+ */
+export function tlsStep(r: StepRunner, target: string, raw: net.Socket, o: TlsStep): Promise<tls.TLSSocket | undefined> {
+  return r.run(target, 'TLS handshake', async () => {
+    try {
+      const res = await startTls(raw, o.host, o.trust, o.timeoutMs);
+      o.seen(res.certificate);
+      const how = o.trust.fingerprints.length > 0 ? 'pinned' : 'trusted';
+      return { value: res.socket, detail: `${describeCertificate(res.certificate)} (${how})` };
+    } catch (err) {
+      raw.destroy();
+      if (!(err instanceof CertificateRefused)) throw err;
+      o.seen(err.certificate);
+      const fp = err.certificate.fingerprint;
+      const advice = err.code === 'E_TLS_EXPIRED' ? ' The server needs a valid certificate.'
+        : err.code === 'E_TLS_PIN'
+          ? ` If the server's certificate was replaced on purpose, compare this fingerprint with the one the server shows, then pin it: ${o.pinSetting}=${fp}`
+          : ` Compare this fingerprint with the one the server shows for its own certificate; if they are the same, pin it: ${o.pinSetting}=${fp}`;
+      throw new AgentError(err.code, `${err.message}.${advice}`);
+    }
+  });
 }

@@ -3,11 +3,18 @@
 // SHA-256 fingerprint; a pinned certificate is trusted exactly when its
 // fingerprint matches, whoever signed it (appliances often face self-signed
 // servers), and a mismatch is refused, never accepted silently.
+//
+// `startTls` is the only way to a TLS socket: it resolves only with a socket
+// whose certificate passed, and a refusal carries the certificate that was
+// presented, so Test Connection can show the operator what to compare and pin.
+// Node's own handshake check is off only inside it, so that the certificate
+// is always seen; the checks it would make are made here, before the socket
+// is handed out.
 
 import fs from 'node:fs';
-import type net from 'node:net';
+import net from 'node:net';
 import tls from 'node:tls';
-import { AgentError } from '../errors.ts';
+import { AgentError, type ErrorCode } from '../errors.ts';
 import { classify } from './errors.ts';
 
 export interface TlsTrust {
@@ -15,6 +22,26 @@ export interface TlsTrust {
   caFile: string;
   /** Accepted SHA-256 fingerprints (hex, any case, colons optional). */
   fingerprints: readonly string[];
+}
+
+/** The server certificate as an operator compares it with the server's console. */
+export interface CertificateInfo {
+  subject: string;
+  issuer: string;
+  validFrom: string;
+  validTo: string;
+  /** SHA-256, colon-separated upper-case hex: what `*.tlsFingerprints` takes. */
+  fingerprint: string;
+}
+
+/** A certificate that failed verification; `certificate` is what the server presented. */
+export class CertificateRefused extends AgentError {
+  readonly certificate: CertificateInfo;
+  constructor(code: ErrorCode, message: string, certificate: CertificateInfo) {
+    super(code, message);
+    this.name = 'CertificateRefused';
+    this.certificate = certificate;
+  }
 }
 
 export function normaliseFingerprint(fp: string): string {
@@ -25,41 +52,80 @@ export function colonFingerprint(hex: string): string {
   return normaliseFingerprint(hex).match(/.{2}/g)?.join(':') ?? '';
 }
 
-/** TLS options for node:tls / https / mqtt from the trust settings. */
-export function tlsOptions(trust: TlsTrust, servername: string): tls.ConnectionOptions {
-  // SNI carries names only; an IP address is not sent as a server name.
-  const o: tls.ConnectionOptions = { servername: isName(servername) ? servername : undefined };
-  if (trust.caFile) o.ca = [...tls.rootCertificates, fs.readFileSync(trust.caFile, 'utf8')];
-  if (trust.fingerprints.length > 0) {
-    const pins = new Set(trust.fingerprints.map(normaliseFingerprint));
-    // The pin replaces chain and name checks: it names the one certificate to trust.
-    o.rejectUnauthorized = false;
-    o.checkServerIdentity = (_host, cert) => {
-      const fp = normaliseFingerprint(cert.fingerprint256 ?? '');
-      return pins.has(fp) ? undefined
-        : new AgentError('E_TLS_PIN', `certificate fingerprint ${colonFingerprint(fp)} is not the pinned one`);
-    };
-  }
-  return o;
+function dn(name: tls.PeerCertificate['subject'] | undefined): string {
+  if (!name) return '';
+  const parts = (['CN', 'O', 'OU'] as const).map((k) => name[k] ? `${k}=${[name[k]].flat().join('+')}` : '').filter(Boolean);
+  return parts.join(', ');
 }
 
-function isName(host: string): boolean {
-  return !/^[\d.]+$/.test(host) && !host.includes(':');
+function certificateInfo(cert: tls.PeerCertificate): CertificateInfo {
+  return {
+    subject: dn(cert.subject), issuer: dn(cert.issuer), validFrom: cert.valid_from ?? '', validTo: cert.valid_to ?? '',
+    fingerprint: colonFingerprint(cert.fingerprint256 ?? ''),
+  };
+}
+
+export function describeCertificate(c: CertificateInfo): string {
+  return `certificate ${c.subject || '(no subject)'} issued by ${c.issuer || '(no issuer)'}, valid ${c.validFrom} to ${c.validTo}, SHA-256 ${c.fingerprint}`;
+}
+
+/** Why a chain did not verify, in the operator's words, from OpenSSL's verify code. */
+function chainProblem(code: string, c: CertificateInfo): { code: ErrorCode; why: string } {
+  switch (code) {
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+      return { code: 'E_TLS_UNTRUSTED', why: 'its certificate is self-signed, and not pinned' };
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+    case 'UNABLE_TO_GET_ISSUER_CERT':
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'CERT_UNTRUSTED':
+      return { code: 'E_TLS_UNTRUSTED', why: 'its certificate is signed by a certificate authority this appliance does not trust' };
+    case 'CERT_HAS_EXPIRED':
+      return { code: 'E_TLS_EXPIRED', why: `its certificate expired on ${c.validTo}` };
+    case 'CERT_NOT_YET_VALID':
+      return { code: 'E_TLS_EXPIRED', why: `its certificate is not valid before ${c.validFrom} (is the appliance clock right?)` };
+    default:
+      return { code: 'E_TLS_UNTRUSTED', why: `its certificate could not be verified (${code})` };
+  }
+}
+
+/** What was wrong with the presented certificate, or undefined when it is trusted. */
+function verify(s: tls.TLSSocket, host: string, trust: TlsTrust, cert: tls.PeerCertificate): CertificateRefused | undefined {
+  const info = certificateInfo(cert);
+  const seen = `; it presented the ${describeCertificate(info)}`;
+  if (trust.fingerprints.length > 0) {
+    // The pin replaces chain and name checks: it names the one certificate to trust.
+    const pins = new Set(trust.fingerprints.map(normaliseFingerprint));
+    if (pins.has(normaliseFingerprint(info.fingerprint))) return undefined;
+    return new CertificateRefused('E_TLS_PIN', `${host}: the certificate is not the pinned one${seen}`, info);
+  }
+  if (!s.authorized) {
+    const p = chainProblem(String(s.authorizationError ?? ''), info);
+    return new CertificateRefused(p.code, `${host}: ${p.why}${seen}`, info);
+  }
+  if (tls.checkServerIdentity(host, cert)) {
+    return new CertificateRefused('E_TLS_HOSTNAME', `${host}: its certificate is for another name${seen}`, info);
+  }
+  return undefined;
 }
 
 export interface TlsResult {
   socket: tls.TLSSocket;
-  fingerprint: string;
-  subject: string;
-  issuer: string;
-  validTo: string;
+  certificate: CertificateInfo;
 }
 
-/** Handshake over `raw` (or a fresh TCP connection when raw is undefined). */
+/** Handshake over `raw`; resolves only with a socket whose certificate passed. */
 export function startTls(raw: net.Socket, host: string, trust: TlsTrust, timeoutMs: number): Promise<TlsResult> {
   return new Promise((resolve, reject) => {
-    const opts = tlsOptions(trust, host);
-    const s = tls.connect({ ...opts, socket: raw, host });
+    const s = tls.connect({
+      socket: raw,
+      host,
+      // SNI carries names only; an IP address is not sent as a server name.
+      servername: net.isIP(host) ? undefined : host,
+      ca: trust.caFile ? [...tls.rootCertificates, fs.readFileSync(trust.caFile, 'utf8')] : undefined,
+      rejectUnauthorized: false,
+      checkServerIdentity: () => undefined,
+    });
     const timer = setTimeout(() => {
       s.destroy();
       reject(new AgentError('E_TIMEOUT', `${host}: TLS handshake did not finish within ${timeoutMs} ms`));
@@ -67,22 +133,21 @@ export function startTls(raw: net.Socket, host: string, trust: TlsTrust, timeout
     s.once('secureConnect', () => {
       clearTimeout(timer);
       const cert = s.getPeerCertificate();
-      const fingerprint = colonFingerprint(cert.fingerprint256 ?? '');
-      // With pins, rejectUnauthorized is off: checkServerIdentity decided. Without, Node did.
-      if (trust.fingerprints.length > 0) {
-        const err = opts.checkServerIdentity!(host, cert);
-        if (err) {
-          s.destroy();
-          reject(err);
-          return;
-        }
+      const refused = verify(s, host, trust, cert);
+      if (refused) {
+        s.destroy();
+        reject(refused);
+        return;
       }
       s.removeAllListeners('error');
-      resolve({ socket: s, fingerprint, subject: String(cert.subject?.CN ?? ''), issuer: String(cert.issuer?.CN ?? ''), validTo: cert.valid_to ?? '' });
+      resolve({ socket: s, certificate: certificateInfo(cert) });
     });
-    s.once('error', (err) => {
+    s.once('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      reject(classify(err, `${host}: TLS`));
+      // OpenSSL's own words ("wrong version number") mean nothing to an operator.
+      reject(String(err.code ?? '').startsWith('ERR_SSL')
+        ? new AgentError('E_PROTOCOL', `${host}: the TLS handshake failed: is this the server's TLS port? (${err.code})`, { cause: err })
+        : classify(err, `${host}: TLS handshake`));
     });
   });
 }

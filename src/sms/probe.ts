@@ -6,22 +6,24 @@ import type { Config } from '../config/schema.ts';
 import { AgentError } from '../errors.ts';
 import { connectDirect } from '../net/connect.ts';
 import { hostPort } from '../net/proxy.ts';
-import { StepRunner, type StepResult } from '../net/steps.ts';
-import { startTls } from '../net/tls.ts';
+import { StepRunner, tlsStep, type StepResult } from '../net/steps.ts';
+import type { CertificateInfo } from '../net/tls.ts';
 import { SmsClient } from './client.ts';
 import { smsTarget } from './room.ts';
 
 export interface SmsProbeResult {
   ok: boolean;
   steps: StepResult[];
+  /** What the SMS presented, shown whether or not it is trusted, for the operator to compare and pin. */
   certificateFingerprint: string | null;
+  certificate: CertificateInfo | null;
 }
 
 const SMS = 'SMS';
 
 export async function probeSms(c: Config): Promise<SmsProbeResult> {
   const r = new StepRunner();
-  const out: SmsProbeResult = { ok: false, steps: r.results, certificateFingerprint: null };
+  const out: SmsProbeResult = { ok: false, steps: r.results, certificateFingerprint: null, certificate: null };
   const t = smsTarget(c);
   const set = await r.run(SMS, 'settings', async () => {
     if (!t.host) throw new AgentError('E_NOT_CONFIGURED', 'sms.server is not set');
@@ -35,12 +37,14 @@ export async function probeSms(c: Config): Promise<SmsProbeResult> {
       value: await connectDirect(t, t.timeoutMs), detail: `connected to ${hostPort(t)}`,
     }));
     if (sock) {
-      await r.run(SMS, 'TLS handshake', async () => {
-        const res = await startTls(sock, t.host, t.trust, t.timeoutMs);
-        out.certificateFingerprint = res.fingerprint;
-        res.socket.destroy();
-        return { value: true, detail: `certificate ${res.subject} by ${res.issuer}, valid to ${res.validTo}, SHA-256 ${res.fingerprint}` };
+      const tlsOk = await tlsStep(r, SMS, sock, {
+        host: t.host, trust: t.trust, timeoutMs: t.timeoutMs, pinSetting: 'sms.tlsFingerprints',
+        seen: (cert) => {
+          out.certificate = cert;
+          out.certificateFingerprint = cert.fingerprint;
+        },
       });
+      tlsOk?.destroy();
       const client = new SmsClient(t);
       const authed = await r.run(SMS, 'authentication', async () => ({
         value: true, detail: `the SMS accepted ${t.apiKey ? 'the API key' : `user ${t.username}`} (status: ${(await client.status()).slice(0, 60) || 'OK'})`,

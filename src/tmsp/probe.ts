@@ -12,21 +12,27 @@ import type { Config } from '../config/schema.ts';
 import { AgentError } from '../errors.ts';
 import { connectDirect, routeFor } from '../net/connect.ts';
 import { connectViaProxy, hostPort, type Target } from '../net/proxy.ts';
-import { resolveStep, StepRunner } from '../net/steps.ts';
-import { startTls } from '../net/tls.ts';
+import { resolveStep, StepRunner, tlsStep } from '../net/steps.ts';
+import type { CertificateInfo } from '../net/tls.ts';
 import { httpsRequest, statusError, urlPath } from './https.ts';
 import type { SinkTarget } from './sink.ts';
 import { mkdirp, writeAll } from './sftp.ts';
 import { closeSsh, openSsh } from './ssh.ts';
-import { mqttConnect, openStatusStream, type StatusLinkOptions } from './status-link.ts';
-import { logTarget, proxyFor, statusTarget, trustFor } from './target.ts';
+import { disconnect, mqttConnect, openStatusStream, probeSession } from './status-link.ts';
+import { logTarget, proxyFor, statusOptions, statusTarget } from './target.ts';
 
 export interface TmspProbeResult {
   ok: boolean;
   steps: StepRunner['results'];
-  /** What the handshakes showed, for the operator to accept. */
+  /** What the handshakes showed, for the operator to accept: shown whether or not it is trusted. */
   hostKeyFingerprint: string | null;
   certificateFingerprints: { log: string | null; status: string | null };
+  certificates: { log: CertificateInfo | null; status: CertificateInfo | null };
+}
+
+function seen(out: TmspProbeResult, server: 'log' | 'status', cert: CertificateInfo): void {
+  out.certificates[server] = cert;
+  out.certificateFingerprints[server] = cert.fingerprint;
 }
 
 const LOG = 'log server';
@@ -88,12 +94,10 @@ async function probeSftp(r: StepRunner, t: SinkTarget, c: Config, out: TmspProbe
 async function probeHttps(r: StepRunner, t: SinkTarget, c: Config, out: TmspProbeResult): Promise<void> {
   const sock = await reach(r, LOG, t, c, t.timeoutMs);
   if (!sock) return;
-  const tlsOk = await r.run(LOG, 'TLS handshake', async () => {
-    const res = await startTls(sock, t.host, t.tls, t.timeoutMs);
-    out.certificateFingerprints.log = res.fingerprint;
-    res.socket.destroy();
-    return { value: true, detail: `certificate ${res.subject} by ${res.issuer}, valid to ${res.validTo}, SHA-256 ${res.fingerprint}` };
+  const tlsOk = await tlsStep(r, LOG, sock, {
+    host: t.host, trust: t.tls, timeoutMs: t.timeoutMs, pinSetting: 'tmsp.tlsFingerprints', seen: (cert) => seen(out, 'log', cert),
   });
+  tlsOk?.destroy();
   if (!tlsOk) return;
   const file = urlPath(t.basePath, `${applianceId(c)}/.tmsp-probe-${crypto.randomBytes(6).toString('hex')}`);
   const body = Buffer.from('tmsp-agent probe\n');
@@ -115,46 +119,40 @@ async function probeHttps(r: StepRunner, t: SinkTarget, c: Config, out: TmspProb
 }
 
 async function probeStatus(r: StepRunner, c: Config, out: TmspProbeResult): Promise<void> {
-  const { host, port } = statusTarget(c);
-  const timeoutMs = c.tmsp.timeoutSeconds * 1000;
-  const sock = await reach(r, STATUS, { host, port }, c, timeoutMs);
+  const o = statusOptions(c);
+  const sock = await reach(r, STATUS, o, c, o.timeoutMs);
   if (!sock) return;
   let stream: Duplex = sock;
   if (c.tmsp.statusTls) {
-    const tlsSock = await r.run(STATUS, 'TLS handshake', async () => {
-      const res = await startTls(sock, host, trustFor(c), timeoutMs);
-      out.certificateFingerprints.status = res.fingerprint;
-      return { value: res.socket, detail: `certificate ${res.subject} by ${res.issuer}, valid to ${res.validTo}, SHA-256 ${res.fingerprint}` };
+    const tlsSock = await tlsStep(r, STATUS, sock, {
+      host: o.host, trust: o.trust, timeoutMs: o.timeoutMs, pinSetting: 'tmsp.statusTlsFingerprints', seen: (cert) => seen(out, 'status', cert),
     });
     if (!tlsSock) return;
     stream = tlsSock;
   } else {
     r.note(STATUS, 'TLS handshake', 'TLS is off for the status server (tmsp.statusTls=false)');
   }
-  const o: StatusLinkOptions = {
-    host, port, tls: c.tmsp.statusTls, trust: trustFor(c), proxy: proxyFor(c), noProxy: c.proxy.noProxy,
-    username: c.tmsp.username, password: c.tmsp.password, applianceId: applianceId(c), keepaliveS: c.tmsp.keepaliveSeconds,
-    timeoutMs, heartbeatMs: c.tmsp.heartbeatSeconds * 1000, retryMaxMs: c.tmsp.retryMaxSeconds * 1000,
-  };
   await r.run(STATUS, 'MQTT login', async () => {
-    // No will: a test must not mark the appliance offline on the portal.
+    // Its own client id and no will: a test must not touch the running appliance's session.
+    const session = probeSession(o.applianceId);
     let version: 4 | 5 = 5;
     let client;
     try {
-      client = await mqttConnect(stream, o, 5, false);
+      client = await mqttConnect(stream, o, 5, session);
     } catch (err) {
       if (!(err instanceof AgentError) || err.code !== 'E_PROTOCOL') throw err;
       version = 4;
-      client = await mqttConnect(await openStatusStream(o), o, 4, false);
+      client = await mqttConnect(await openStatusStream(o), o, 4, session);
     }
-    client.end(true);
+    await disconnect(client);
     return { value: true, detail: `logged in as ${c.tmsp.username} (MQTT ${version === 5 ? '5' : '3.1.1'})` };
   });
 }
 
 export async function probeTmsp(c: Config): Promise<TmspProbeResult> {
   const r = new StepRunner();
-  const out: TmspProbeResult = { ok: false, steps: r.results, hostKeyFingerprint: null, certificateFingerprints: { log: null, status: null } };
+  const out: TmspProbeResult = { ok: false, steps: r.results, hostKeyFingerprint: null,
+    certificateFingerprints: { log: null, status: null }, certificates: { log: null, status: null } };
   let t: SinkTarget | undefined;
   await r.run(LOG, 'settings', async () => {
     t = logTarget(c);

@@ -8,6 +8,7 @@
 // Nothing is queued while offline: the next heartbeat carries the current
 // state, so memory does not grow with time offline.
 
+import crypto from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { IClientOptions } from 'mqtt';
 import mqttClientModule from 'mqtt/lib/client';
@@ -67,12 +68,31 @@ function connackError(code: number | undefined, message: string): AgentError {
   return new AgentError('E_REMOTE', `the status server refused the connection: ${message}`);
 }
 
+/**
+ * Who a session is. The daemon's session carries the last will; a connection
+ * test logs in under a client id of its own and without a will, because a
+ * broker closes an older session with the same id (and publishes its will):
+ * a test must never mark a running appliance offline.
+ */
+export interface MqttSession {
+  clientId: string;
+  will: boolean;
+}
+
+export function daemonSession(applianceId: string): MqttSession {
+  return { clientId: `tmsp-agent-${applianceId}`, will: true };
+}
+
+export function probeSession(applianceId: string): MqttSession {
+  return { clientId: `tmsp-agent-${applianceId}-test-${crypto.randomBytes(4).toString('hex')}`, will: false };
+}
+
 /** Connect one MQTT session over an open stream; resolves on CONNACK. */
-export function mqttConnect(stream: Duplex, o: StatusLinkOptions, version: 4 | 5, will: boolean): Promise<MqttClient> {
+export function mqttConnect(stream: Duplex, o: StatusLinkOptions, version: 4 | 5, session: MqttSession): Promise<MqttClient> {
   const t = topics(o.applianceId);
   const opts: IClientOptions = {
     protocolVersion: version,
-    clientId: `tmsp-agent-${o.applianceId}`,
+    clientId: session.clientId,
     username: o.username,
     password: o.password,
     keepalive: o.keepaliveS,
@@ -81,7 +101,7 @@ export function mqttConnect(stream: Duplex, o: StatusLinkOptions, version: 4 | 5
     clean: true,
     queueQoSZero: false,
     resubscribe: false,
-    will: will ? { topic: t.status, payload: Buffer.from(OFFLINE), qos: 1, retain: true } : undefined,
+    will: session.will ? { topic: t.status, payload: Buffer.from(OFFLINE), qos: 1, retain: true } : undefined,
   };
   return new Promise((resolve, reject) => {
     const client = new MqttClient(() => stream, opts);
@@ -104,6 +124,26 @@ export function mqttConnect(stream: Duplex, o: StatusLinkOptions, version: 4 | 5
   });
 }
 
+/**
+ * End a session with DISCONNECT, so the broker discards the will (a closed
+ * socket without it is a crash to the broker); cut it if the broker does not
+ * take the packet in time.
+ */
+export function disconnect(client: MqttClient, timeoutMs = 2000): Promise<void> {
+  return new Promise((resolve) => {
+    client.removeAllListeners();
+    client.on('error', () => {});
+    const timer = setTimeout(() => {
+      client.end(true);
+      resolve();
+    }, timeoutMs);
+    client.end(false, {}, () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
 export async function openStatusStream(o: StatusLinkOptions): Promise<Duplex> {
   const raw = await openStream({ host: o.host, port: o.port },
     { proxy: o.proxy, noProxy: o.noProxy, timeoutMs: o.timeoutMs, keepAliveMs: o.keepaliveS * 1000 });
@@ -117,12 +157,12 @@ export async function openStatusStream(o: StatusLinkOptions): Promise<Duplex> {
 }
 
 /** MQTT 5 first; a broker that refuses it gets 3.1.1 on a fresh connection. */
-export async function connectStatus(o: StatusLinkOptions, will: boolean): Promise<{ client: MqttClient; version: 4 | 5 }> {
+export async function connectStatus(o: StatusLinkOptions, session: MqttSession): Promise<{ client: MqttClient; version: 4 | 5 }> {
   try {
-    return { client: await mqttConnect(await openStatusStream(o), o, 5, will), version: 5 };
+    return { client: await mqttConnect(await openStatusStream(o), o, 5, session), version: 5 };
   } catch (err) {
     if (!(err instanceof AgentError) || err.code !== 'E_PROTOCOL') throw err;
-    return { client: await mqttConnect(await openStatusStream(o), o, 4, will), version: 4 };
+    return { client: await mqttConnect(await openStatusStream(o), o, 4, session), version: 4 };
   }
 }
 
@@ -131,8 +171,8 @@ export class StatusLink {
   private readonly log: Logger;
   private readonly registration: () => Registration;
   private readonly heartbeat: () => Heartbeat;
-  private readonly backoff: Backoff;
-  private readonly operatorBackoff: Backoff;
+  private backoff!: Backoff;
+  private operatorBackoff!: Backoff;
   private client: MqttClient | undefined;
   private beatTimer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -143,12 +183,11 @@ export class StatusLink {
   private s: Omit<StatusLinkStats, 'connectedAt' | 'lastHeartbeatAt'>;
 
   constructor(o: StatusLinkOptions, registration: () => Registration, heartbeat: () => Heartbeat, log: Logger) {
-    this.o = o;
     this.registration = registration;
     this.heartbeat = heartbeat;
     this.log = log;
-    this.backoff = new Backoff({ baseMs: Math.min(1000, o.retryMaxMs), capMs: o.retryMaxMs });
-    this.operatorBackoff = new Backoff({ baseMs: Math.min(30_000, o.retryMaxMs), capMs: o.retryMaxMs });
+    this.o = { ...o };
+    this.backoffs(o.retryMaxMs);
     this.s = {
       state: 'connecting', protocolVersion: null, heartbeats: 0, skipped: 0, attempts: 0, lastError: null, lastErrorCode: null,
     };
@@ -158,13 +197,35 @@ export class StatusLink {
     void this.connect();
   }
 
+  private backoffs(retryMaxMs: number): void {
+    this.backoff = new Backoff({ baseMs: Math.min(1000, retryMaxMs), capMs: retryMaxMs });
+    this.operatorBackoff = new Backoff({ baseMs: Math.min(30_000, retryMaxMs), capMs: retryMaxMs });
+  }
+
+  /** A new heartbeat interval or retry cap takes effect on the open session: no reconnect. */
+  setTiming(heartbeatMs: number, retryMaxMs: number): void {
+    if (retryMaxMs !== this.o.retryMaxMs) this.backoffs(retryMaxMs);
+    this.o.retryMaxMs = retryMaxMs;
+    if (heartbeatMs === this.o.heartbeatMs) return;
+    this.o.heartbeatMs = heartbeatMs;
+    if (this.client) {
+      clearInterval(this.beatTimer);
+      this.beatTimer = setInterval(() => this.beat(), heartbeatMs);
+    }
+  }
+
+  /** The registration record changed (email, product, model...): publish it again on the open session. */
+  reregister(): void {
+    if (this.client) this.publish(topics(this.o.applianceId).registration, JSON.stringify(this.registration()), true);
+  }
+
   private async connect(): Promise<void> {
     if (this.stopped) return;
     this.s.state = 'connecting';
     this.s.attempts++;
     let client: MqttClient;
     try {
-      const c = await connectStatus(this.o, true);
+      const c = await connectStatus(this.o, daemonSession(this.o.applianceId));
       client = c.client;
       this.s.protocolVersion = c.version;
     } catch (err) {
@@ -252,22 +313,35 @@ export class StatusLink {
     };
   }
 
-  /** Graceful stop: say "offline" ourselves (the will is only for a crash), then disconnect. */
-  async stop(): Promise<void> {
+  /**
+   * Graceful stop: say "offline" ourselves, then DISCONNECT, which makes the
+   * broker discard the will (it is only for a crash). `offline: false` when
+   * the session is replaced by one to the same server: the appliance does not
+   * go away, so the portal must not see it flap.
+   */
+  async stop(o: { offline?: boolean } = {}): Promise<void> {
     this.stopped = true;
     clearTimeout(this.retryTimer);
     clearInterval(this.beatTimer);
     const c = this.client;
+    this.client = undefined;
+    this.connectedAt = null;
     if (c?.connected) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 2000);
-        c.publish(topics(this.o.applianceId).status, OFFLINE, { qos: 1, retain: true }, () => {
-          clearTimeout(timer);
-          resolve();
+      if (o.offline ?? true) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 2000);
+          c.publish(topics(this.o.applianceId).status, OFFLINE, { qos: 1, retain: true }, () => {
+            clearTimeout(timer);
+            resolve();
+          });
         });
-      });
+      }
+      await disconnect(c);
+    } else if (c) {
+      c.removeAllListeners();
+      c.on('error', () => {});
+      c.end(true);
     }
-    this.teardown();
     this.s.state = 'stopped';
   }
 }

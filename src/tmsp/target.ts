@@ -1,6 +1,7 @@
 // The TMSP settings turned into what transports need: host and port with
 // the protocol's default, credentials, proxy route and trust.
 
+import { applianceId } from '../config/identity.ts';
 import { parseHostPort } from '../config/rules.ts';
 import type { Config } from '../config/schema.ts';
 import { AgentError } from '../errors.ts';
@@ -9,6 +10,7 @@ import type { TlsTrust } from '../net/tls.ts';
 import { HttpsSink } from './https.ts';
 import type { Sink, SinkTarget } from './sink.ts';
 import { SftpSink } from './sftp.ts';
+import type { StatusLinkOptions } from './status-link.ts';
 
 export const DEFAULT_PORTS = { ssh: 22, ssl: 443, mqtts: 8883, mqtt: 1883 } as const;
 
@@ -17,8 +19,9 @@ export function proxyFor(c: Config): ProxySettings | undefined {
   return { host: c.proxy.host, port: c.proxy.port, username: c.proxy.username, password: c.proxy.password };
 }
 
-export function trustFor(c: Config): TlsTrust {
-  return { caFile: c.tmsp.tlsCaFile, fingerprints: c.tmsp.tlsFingerprints };
+/** Each server has its own pins: pinning one self-signed server must not break the other. */
+export function trustFor(c: Config, server: 'log' | 'status'): TlsTrust {
+  return { caFile: c.tmsp.tlsCaFile, fingerprints: server === 'log' ? c.tmsp.tlsFingerprints : c.tmsp.statusTlsFingerprints };
 }
 
 function hostPort(value: string, key: string, defaultPort: number): { host: string; port: number } {
@@ -32,13 +35,24 @@ export function logTarget(c: Config): SinkTarget {
   return {
     host, port, username: c.tmsp.username, password: c.tmsp.password, basePath: c.tmsp.logBasePath,
     proxy: proxyFor(c), noProxy: c.proxy.noProxy, timeoutMs: c.tmsp.timeoutSeconds * 1000,
-    keepaliveMs: c.tmsp.keepaliveSeconds * 1000, hostKeyFingerprint: c.tmsp.hostKeyFingerprint, tls: trustFor(c),
+    keepaliveMs: c.tmsp.keepaliveSeconds * 1000, hostKeyFingerprint: c.tmsp.hostKeyFingerprint, tls: trustFor(c, 'log'),
     parallelWrites: c.tmsp.sftpParallelWrites, bandwidthLimitBytes: c.tmsp.bandwidthLimitBytes,
   };
 }
 
 export function statusTarget(c: Config): { host: string; port: number } {
   return hostPort(c.tmsp.statusServer, 'tmsp.statusServer', c.tmsp.statusTls ? DEFAULT_PORTS.mqtts : DEFAULT_PORTS.mqtt);
+}
+
+/** The status server link's settings, for the daemon's link and for Test Connection alike. */
+export function statusOptions(c: Config): StatusLinkOptions {
+  const { host, port } = statusTarget(c);
+  return {
+    host, port, tls: c.tmsp.statusTls, trust: trustFor(c, 'status'), proxy: proxyFor(c), noProxy: c.proxy.noProxy,
+    username: c.tmsp.username, password: c.tmsp.password, applianceId: applianceId(c), keepaliveS: c.tmsp.keepaliveSeconds,
+    timeoutMs: c.tmsp.timeoutSeconds * 1000, heartbeatMs: c.tmsp.heartbeatSeconds * 1000,
+    retryMaxMs: c.tmsp.retryMaxSeconds * 1000,
+  };
 }
 
 /** The sink for tmsp.protocol: ssh → SFTP, ssl → HTTPS PUT. */

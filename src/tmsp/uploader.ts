@@ -22,6 +22,17 @@ export interface UploaderOptions {
   retryMaxMs: number;
 }
 
+/** What was uploaded since the agent started: kept by the daemon, so a reload or a TMSP off/on keeps counting. */
+export interface UploadTotals {
+  batches: number;
+  records: number;
+  bytes: number;
+}
+
+export function newUploadTotals(): UploadTotals {
+  return { batches: 0, records: 0, bytes: 0 };
+}
+
 export interface UploaderStats {
   state: 'idle' | 'uploading' | 'retrying' | 'stopped';
   protocol: string;
@@ -32,7 +43,7 @@ export interface UploaderStats {
   consecutiveFailures: number;
   attempts: number;
   nextAttemptAt: string | null;
-  uploaded: { batches: number; records: number; bytes: number };
+  uploaded: UploadTotals;
 }
 
 const TRANSIENT_BASE_MS = 1000;
@@ -44,40 +55,50 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 
 export class Uploader {
   private readonly spool: Spool;
-  private readonly sink: Sink;
+  private sink: Sink;
   private readonly counters: Counters;
-  private readonly opts: UploaderOptions;
+  private readonly totals: UploadTotals;
+  private opts: UploaderOptions;
   private readonly log: Logger;
-  private readonly transient: Backoff;
-  private readonly operator: Backoff;
+  private transient!: Backoff;
+  private operator!: Backoff;
   private timer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = false;
   private unsubscribe: (() => void) | undefined;
-  private s: Omit<UploaderStats, 'lastSuccessAt' | 'lastAttemptAt' | 'nextAttemptAt'> & {
+  private s: Omit<UploaderStats, 'lastSuccessAt' | 'lastAttemptAt' | 'nextAttemptAt' | 'uploaded'> & {
     lastAttemptAt: number | null; nextAttemptAt: number | null;
   };
 
-  constructor(spool: Spool, sink: Sink, counters: Counters, opts: UploaderOptions, log: Logger) {
+  constructor(spool: Spool, sink: Sink, counters: Counters, totals: UploadTotals, opts: UploaderOptions, log: Logger) {
     this.spool = spool;
     this.sink = sink;
     this.counters = counters;
+    this.totals = totals;
     this.opts = opts;
     this.log = log;
-    const cap = opts.retryMaxMs;
-    this.transient = new Backoff({ baseMs: Math.min(TRANSIENT_BASE_MS, cap), capMs: cap });
-    this.operator = new Backoff({ baseMs: Math.min(OPERATOR_BASE_MS, cap), capMs: cap });
+    this.backoffs(opts.retryMaxMs);
     this.s = {
       state: 'idle', protocol: sink.kind, lastAttemptAt: null, lastError: null, lastErrorCode: null,
-      consecutiveFailures: 0, attempts: 0, nextAttemptAt: null, uploaded: { batches: 0, records: 0, bytes: 0 },
+      consecutiveFailures: 0, attempts: 0, nextAttemptAt: null,
     };
   }
 
-  start(): void {
+  private backoffs(cap: number): void {
+    this.transient = new Backoff({ baseMs: Math.min(TRANSIENT_BASE_MS, cap), capMs: cap });
+    this.operator = new Backoff({ baseMs: Math.min(OPERATOR_BASE_MS, cap), capMs: cap });
+  }
+
+  private schedule(): void {
+    clearInterval(this.timer);
     this.timer = setInterval(() => this.trigger('interval'), this.opts.intervalMs);
     this.timer.unref();
+  }
+
+  start(): void {
+    this.schedule();
     this.unsubscribe = this.spool.onCommitted(() => {
       if (this.aboveHighWater()) void this.trigger('high-water');
     });
@@ -116,7 +137,29 @@ export class Uploader {
     return this.running;
   }
 
+  /** New schedule, batch size or retry cap; the round in flight goes on. */
+  configure(opts: UploaderOptions): void {
+    const prev = this.opts;
+    this.opts = opts;
+    if (opts.retryMaxMs !== prev.retryMaxMs) this.backoffs(opts.retryMaxMs);
+    if (opts.intervalMs !== prev.intervalMs && this.timer && !this.stopped) this.schedule();
+  }
+
+  /**
+   * A new log server (or new settings for it): the upload in flight on the
+   * old one is cut (its chunks stay in the spool) and the batch starts over on
+   * the new one at once, without counting as a failure.
+   */
+  async setSink(sink: Sink): Promise<void> {
+    const old = this.sink;
+    this.sink = sink;
+    this.s.protocol = sink.kind;
+    await old.close().catch(() => {});
+    if (!this.stopped) void this.trigger('settings changed', true);
+  }
+
   private async round(): Promise<void> {
+    const sink = this.sink;
     let reselect = 0;
     try {
       for (;;) {
@@ -129,7 +172,7 @@ export class Uploader {
         this.s.lastAttemptAt = Date.now();
         this.spool.ring.startFlight(batch.firstSeq, batch.lastSeq);
         try {
-          await this.sink.upload({ name, bytes: batch.bytes, open: () => batchStream(this.spool.ring, batch) });
+          await sink.upload({ name, bytes: batch.bytes, open: () => batchStream(this.spool.ring, batch) });
         } catch (err) {
           this.spool.ring.endFlight(false);
           if (err instanceof BatchChanged && ++reselect <= MAX_RESELECT && !this.stopped) {
@@ -144,18 +187,24 @@ export class Uploader {
       }
       this.s.state = 'idle';
     } catch (err) {
-      this.failed(err);
+      if (sink !== this.sink && !this.stopped) {
+        // Cut by setSink: not the server's fault; the next round uses the new sink.
+        this.again = true;
+        this.s.state = 'idle';
+      } else {
+        this.failed(err);
+      }
     } finally {
-      await this.sink.close().catch(() => {});
+      await sink.close().catch(() => {});
     }
   }
 
   private succeeded(records: number, bytes: number, name: string): void {
     const now = Date.now();
     this.counters.set('upload_last_success_ms', now);
-    this.s.uploaded.batches++;
-    this.s.uploaded.records += records;
-    this.s.uploaded.bytes += bytes;
+    this.totals.batches++;
+    this.totals.records += records;
+    this.totals.bytes += bytes;
     this.s.consecutiveFailures = 0;
     this.s.lastError = null;
     this.s.lastErrorCode = null;
@@ -189,7 +238,7 @@ export class Uploader {
     const last = this.counters.get('upload_last_success_ms');
     return {
       ...this.s,
-      uploaded: { ...this.s.uploaded },
+      uploaded: { ...this.totals },
       lastAttemptAt: iso(this.s.lastAttemptAt),
       lastSuccessAt: last > 0 ? new Date(last).toISOString() : null,
       nextAttemptAt: iso(this.s.nextAttemptAt),

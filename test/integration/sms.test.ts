@@ -84,6 +84,14 @@ describe('the SMS screen: Test Connection and Save', () => {
       expect(r.code).toBe(16);
       const { X509Certificate } = await import('node:crypto');
       const pin = new X509Certificate(fs.readFileSync(path.join(dir, 'untrusted.pem'))).fingerprint256;
+      // The operator is shown what to compare with the SMS console, and the setting that pins it.
+      expect(r.json.certificateFingerprint).toBe(pin);
+      expect(r.json.certificate).toMatchObject({ subject: 'CN=localhost', fingerprint: pin });
+      const tlsStep = r.json.steps.find((s: { step: string }) => s.step === 'TLS handshake');
+      expect(tlsStep).toMatchObject({ ok: false, code: 'E_TLS_UNTRUSTED' });
+      expect(tlsStep.detail).toContain(`sms.tlsFingerprints=${pin}`);
+      const human = cli(['--config', file, 'sms', 'test-connection']);
+      expect(human.stdout + human.stderr).not.toMatch(/Node\.js|--use-system-ca/);
       const pinned = cli(['--config', file, '--json', 'sms', 'test-connection', `sms.tlsFingerprints=${pin}`]);
       expect(pinned.code, pinned.stdout).toBe(0);
     } finally {

@@ -162,6 +162,44 @@ describe('TMSP registration: Test Connection and Save', () => {
     }
   });
 
+  it('shows an untrusted certificate, says which setting pins it, and pins each server on its own', async () => {
+    const nginx = await startNginx(peers.root, 'untrusted');
+    const mqtt = await startMosquitto(peers.root, 'untrusted');
+    try {
+      const { X509Certificate } = await import('node:crypto');
+      const pem = new X509Certificate(fs.readFileSync(path.join(peers.root, 'pki', 'untrusted.pem')));
+      const base = tmspSection(peers, { protocol: 'ssl', logServer: `127.0.0.1:${nginx.port}` });
+      const r = cli(['--config', configFile(base), '--json', 'tmsp', 'test-connection']);
+      expect(r.code).toBe(16);
+      // The certificate is shown although it is not trusted: what the operator compares and pins.
+      expect(r.json.certificateFingerprints.log).toBe(pem.fingerprint256);
+      expect(r.json.certificates.log).toMatchObject({
+        subject: 'CN=localhost', issuer: 'CN=localhost', fingerprint: pem.fingerprint256, validTo: pem.validTo, validFrom: pem.validFrom,
+      });
+      const step = failed(steps(r))[0]!;
+      expect(step).toMatchObject({ target: 'log server', step: 'TLS handshake', code: 'E_TLS_UNTRUSTED' });
+      expect(step.detail).toContain('self-signed');
+      expect(step.detail).toContain(`tmsp.tlsFingerprints=${pem.fingerprint256}`);
+      const human = cli(['--config', configFile(base), 'tmsp', 'test-connection']);
+      expect(human.stdout + human.stderr).not.toMatch(/Node\.js|--use-system-ca|UNABLE_TO|DEPTH_ZERO/);
+      expect(human.stdout).toContain('hint: the server certificate is not trusted: compare the SHA-256 fingerprint');
+
+      // Pinning the log server leaves the status server on its CA; pinning the status server leaves the log server.
+      const logPinned = cli(['--config', configFile({ ...base, tlsFingerprints: [pem.fingerprint256] }), '--json', 'tmsp', 'test-connection']);
+      expect(logPinned.code, logPinned.stdout).toBe(0);
+      const statusSelfSigned = tmspSection(peers, { statusServer: `127.0.0.1:${mqtt.port}` });
+      const unpinned = cli(['--config', configFile(statusSelfSigned), '--json', 'tmsp', 'test-connection']);
+      expect(failed(steps(unpinned)).map((x) => [x.target, x.step, x.code])).toEqual([['status server', 'TLS handshake', 'E_TLS_UNTRUSTED']]);
+      expect(failed(steps(unpinned))[0]!.detail).toContain(`tmsp.statusTlsFingerprints=${pem.fingerprint256}`);
+      expect(unpinned.json.certificateFingerprints.status).toBe(pem.fingerprint256);
+      const statusPinned = cli(['--config', configFile({ ...statusSelfSigned, statusTlsFingerprints: [pem.fingerprint256] }),
+        '--json', 'tmsp', 'test-connection']);
+      expect(statusPinned.code, statusPinned.stdout).toBe(0);
+    } finally {
+      await Promise.all([nginx.stop(), mqtt.stop()]);
+    }
+  });
+
   it('Save refuses settings whose test failed, unless forced', () => {
     const file = configFile(tmspSection(peers));
     const before = fs.readFileSync(file);

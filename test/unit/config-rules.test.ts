@@ -31,6 +31,7 @@ const CASES: Case[] = [
   ['tmsp.tlsCaFile', ['/etc/tmsp-agent/ca.pem', ''], ['ca.pem'], 'absolute path'],
   ['tmsp.tlsFingerprints', ['ab'.repeat(32), 'AB:'.repeat(31) + 'AB', ''], ['ab'.repeat(31), 'zz'.repeat(32)], 'SHA-256 certificate fingerprint'],
   ['tmsp.statusTls', ['true', 'false'], ['tls'], 'true or false'],
+  ['tmsp.statusTlsFingerprints', ['ab'.repeat(32), 'AB:'.repeat(31) + 'AB', ''], ['ab'.repeat(31), 'zz'.repeat(32)], 'SHA-256 certificate fingerprint'],
   ['tmsp.heartbeatSeconds', ['5', '60', '3600'], ['4', '3601'], 'from 5 to 3600'],
   ['tmsp.sftpParallelWrites', ['1', '64'], ['0', '65'], 'from 1 to 64'],
   ['tmsp.bandwidthLimitBytes', ['0', '128KiB', '1GiB'], ['-1', '2GiB'], 'size from 0 bytes to 1 GiB'],
