@@ -3,7 +3,7 @@
 // change leaves the file exactly as it was.
 
 import fs from 'node:fs';
-import { UsageError } from '../errors.ts';
+import { errorCode, UsageError } from '../errors.ts';
 import { FIELD_BY_KEY, FIELDS, type Config } from '../config/schema.ts';
 import { keepSecrets, masked, readDoc, save, withoutSecrets, writeAtomic } from '../config/store.ts';
 import { assign, getValue, resolve, type ConfigDoc } from '../config/validate.ts';
@@ -19,12 +19,19 @@ function lines(c: Config): string {
   return FIELDS.map((f) => `${f.key} = ${show(getValue(c, f.key))}`).join('\n');
 }
 
-/** After a change, ask a running daemon to re-read its file; not running is fine. */
+/**
+ * After a change, ask a running daemon to re-read its file; not running is
+ * fine. A daemon that answers but refuses is said on stderr: the file is
+ * saved, and the operator must know the running agent did not take it.
+ */
 export async function notifyDaemon(config: Config): Promise<boolean> {
   try {
     await request(config.daemon.controlSocket, 'reload', undefined, 5000);
     return true;
-  } catch {
+  } catch (err) {
+    if (errorCode(err) !== 'E_DAEMON_DOWN') {
+      process.stderr.write(`warning: saved, but the running agent did not reload it: ${(err as Error).message}\n`);
+    }
     return false;
   }
 }

@@ -2,6 +2,7 @@
 // empty, from the operating system.
 
 import os from 'node:os';
+import { isHostname } from './rules.ts';
 import type { Config } from './schema.ts';
 
 /** Host name as the OS reports it, reduced to what an identifier may hold. */
@@ -13,6 +14,16 @@ export function applianceId(c: Config): string {
   return c.appliance.id || osHostname();
 }
 
+/**
+ * The host name reported to TMSP and tagged on SMS entries. An OS host name
+ * that breaks the rule appliance.hostname has (the only way a value can reach
+ * here unchecked) is reduced to one that keeps it, so start-up never refuses
+ * what the configuration did not say.
+ */
 export function applianceHostname(c: Config): string {
-  return c.appliance.hostname || os.hostname();
+  if (c.appliance.hostname) return c.appliance.hostname;
+  const h = os.hostname();
+  if (isHostname(h)) return h;
+  return h.split('.').map((l) => l.replace(/[^A-Za-z0-9-]/g, '-').replace(/^-+|-+$/g, '').slice(0, 63)).filter(Boolean).join('.')
+    .slice(0, 253) || 'appliance';
 }

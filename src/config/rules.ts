@@ -25,6 +25,14 @@ export function isHostname(s: string): boolean {
   return !/^[0-9.]+$/.test(s);
 }
 
+/**
+ * A value SMS TagData can carry: TagData is a comma-separated pair list, and
+ * a List category joins several values with "~~~".
+ */
+export function isTagValue(s: string): boolean {
+  return s.length >= 1 && s.length <= 255 && isPrintableAscii(s) && !s.includes(',') && !s.includes('~~~');
+}
+
 export function isHost(s: string): boolean {
   return isIPv4(s) || isHostname(s) || isIPv6(s);
 }

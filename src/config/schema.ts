@@ -4,7 +4,7 @@
 
 import { bool, bytes, int, list, oneOf, text, type Field, type TextRule } from './fields.ts';
 import {
-  isAbsolutePath, isEmail, isHostname, isIPv4, isLoopbackAddress, isNoProxyEntry, isPrintableAscii, parseHostPort,
+  isAbsolutePath, isEmail, isHostname, isIPv4, isLoopbackAddress, isNoProxyEntry, isPrintableAscii, isTagValue, parseHostPort,
 } from './rules.ts';
 
 export interface Config {
@@ -58,8 +58,8 @@ const basicUser = (max: number): TextRule => ({
 });
 // Values that end up in SMS TagData, which is a comma-separated pair list.
 const tagText: TextRule = {
-  rule: 'must be 1-255 printable ASCII characters without a comma (it becomes an SMS tag value)',
-  test: (s) => s.length <= 255 && isPrintableAscii(s) && !s.includes(','),
+  rule: 'must be 1-255 printable ASCII characters without a comma or "~~~" (it becomes an SMS tag value)',
+  test: isTagValue,
 };
 const certFingerprint: TextRule = {
   rule: 'is a SHA-256 certificate fingerprint (64 hex digits, colons optional)',

@@ -4,7 +4,6 @@
 // so a value with a comma cannot be expressed: such a value is refused,
 // never sent broken.
 
-import { AgentError } from '../errors.ts';
 import type { Category, ObjectType, Risk } from './object.ts';
 
 export interface Policy {
@@ -41,20 +40,15 @@ export function qualifies(p: Policy, type: ObjectType, risk: Risk): boolean {
   return p.types.includes(type) && ALLOWED[p.riskLevel].includes(risk);
 }
 
-/** A Text tag value: 1-255 printable characters, no comma. */
-export function checkTagValue(tag: string, value: string): string {
-  if (value === '' || value.length > 255 || /[,\x00-\x1f\x7f]/.test(value) || value.includes('~~~')) {
-    throw new AgentError('E_CONFIG_INVALID',
-      `${tag}: ${JSON.stringify(value.slice(0, 40))} cannot be an SMS tag value (1-255 printable characters, no comma)`);
-  }
-  return value;
-}
-
-/** TagData for an object, in the fixed category order. */
+/**
+ * TagData for an object, in the fixed category order. The publisher and
+ * source are configuration values whose schema rule (isTagValue) already
+ * guarantees TagData can carry them; nothing is checked a second time here.
+ */
 export function tagData(p: Policy, category: Category, risk: Risk): string {
   return [
-    TAG.publisher, checkTagValue(TAG.publisher, p.publisher),
-    TAG.source, checkTagValue(TAG.source, p.source),
+    TAG.publisher, p.publisher,
+    TAG.source, p.source,
     TAG.category, CATEGORY_VALUE[category],
     TAG.severity, SEVERITY_VALUE[risk],
   ].join(',');

@@ -12,7 +12,7 @@ import { SmsClient, type SmsTarget } from './client.ts';
 import { Distributor, type DistributorOptions, type DistributorStats } from './distributor.ts';
 import { extractObjects } from './extract.ts';
 import { normaliseValue, parseObjectType, parseRisk, type Category, type SuspiciousObject } from './object.ts';
-import { tagData, type Policy } from './policy.ts';
+import type { Policy } from './policy.ts';
 import { mergeSightings, ObjectStore, type StoredObject } from './store.ts';
 
 export function smsTarget(c: Config): SmsTarget {
@@ -60,11 +60,7 @@ export class SmsRoom {
 
   /** Policy and client from the configuration; a change of filter reconciles the outbox. */
   apply(c: Config): void {
-    let policy: Policy | undefined;
-    if (c.sms.enabled) {
-      policy = smsPolicy(c);
-      tagData(policy, 'suspicious-object', 'high'); // refuses a product or host name TagData cannot carry
-    }
+    const policy: Policy | undefined = c.sms.enabled ? smsPolicy(c) : undefined;
     this.config = c;
     this.store.configure({ ttlMs: c.sms.objectTtlDays * 86_400_000, maxObjects: c.sms.maxObjects });
     this.store.setPolicy(policy);
