@@ -30,6 +30,7 @@ async function main(argv: string[]): Promise<number> {
         'ttl-days': { type: 'string' },
         category: { type: 'string' },
         limit: { type: 'string' },
+        failed: { type: 'boolean' },
       },
     });
     const [cmd, ...rest] = positionals;
@@ -53,7 +54,7 @@ async function main(argv: string[]): Promise<number> {
         return await (await import('./cli/tmsp.ts')).tmspCommand(ctx, rest, { force: values.force });
       case 'objects':
         return await (await import('./cli/objects.ts')).objectsCommand(ctx, rest,
-          { ttlDays: values['ttl-days'], category: values.category, limit: values.limit });
+          { ttlDays: values['ttl-days'], category: values.category, limit: values.limit, failed: values.failed });
       case 'sms':
         return await (await import('./cli/sms.ts')).smsCommand(ctx, rest, { force: values.force });
       case 'spool':

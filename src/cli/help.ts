@@ -16,13 +16,15 @@ commands:
                               add a suspicious object (TYPE ipv4|domain, RISK high|medium|low)
   objects remove TYPE VALUE   remove one (it is deleted from the SMS if it was sent)
   objects expire [TYPE VALUE] expire one now, or all that are due
-  objects list [--limit N]    the objects the appliance holds
+  objects list [--limit N] [--failed]
+                              the objects the appliance holds; --failed: the entries the SMS refused, with its answer
   sms test-connection [KEY=VALUE ...]
                               test every step to the SMS with these candidate settings
   sms save [--force] [KEY=VALUE ...]
                               test (when distribution is on), then save the settings
   sms status                  distribution state, outbox, counters, last error
   sms query VALUE             look an IPv4 address or domain up on the SMS
+  sms retry [TYPE VALUE]      send again the entries the SMS refused (after fixing the cause)
   sms purge                   delete from the SMS every entry this appliance put there
   spool verify                check a stopped agent's spool: database integrity and chunk CRCs
   config show                 the effective configuration, secrets masked

@@ -4,7 +4,7 @@
 
 import { controlSocketOf } from '../config/store.ts';
 import { UsageError } from '../errors.ts';
-import type { StoredObject } from '../sms/store.ts';
+import type { FailedEntry, StoredObject } from '../sms/store.ts';
 import { request } from './control-client.ts';
 import type { Ctx } from './context.ts';
 
@@ -12,6 +12,21 @@ export interface ObjectOptions {
   ttlDays?: string;
   category?: string;
   limit?: string;
+  failed?: boolean;
+}
+
+const MAX_LIMIT = 100_000;
+
+/** --limit: a whole number of rows, refused by name when it is not one. */
+export function parseLimit(text: string | undefined, dflt = 1000): number {
+  if (text === undefined) return dflt;
+  const n = /^\s*\d+\s*$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_LIMIT) throw new UsageError(`--limit: must be a whole number from 1 to ${MAX_LIMIT} (got ${JSON.stringify(text.slice(0, 40))})`);
+  return n;
+}
+
+export function failedLine(f: FailedEntry): string {
+  return `${f.type.padEnd(6)} ${f.value.padEnd(40)} ${f.op.padEnd(6)} refused ${new Date(f.failedAt).toISOString()}: ${f.error}`;
 }
 
 function line(o: StoredObject): string {
@@ -46,7 +61,13 @@ export async function objectsCommand(ctx: Ctx, args: string[], opts: ObjectOptio
       return 0;
     }
     case 'list': {
-      const objects = await request<StoredObject[]>(sock, 'objects-list', { limit: Number(opts.limit ?? 1000) });
+      const limit = parseLimit(opts.limit);
+      if (opts.failed) {
+        const failed = await request<FailedEntry[]>(sock, 'objects-failed', { limit });
+        ctx.out.done({ failed }, failed.length ? failed.map(failedLine).join('\n') : 'no entry was refused by the SMS');
+        return 0;
+      }
+      const objects = await request<StoredObject[]>(sock, 'objects-list', { limit });
       ctx.out.done({ objects }, objects.length ? objects.map(line).join('\n') : 'no objects');
       return 0;
     }

@@ -13,6 +13,7 @@ import { notifyDaemon, parseAssignments } from './config.ts';
 import { request } from './control-client.ts';
 import type { Ctx } from './context.ts';
 import { EXIT } from './exit-codes.ts';
+import { failedLine } from './objects.ts';
 import { humanSteps } from './tmsp.ts';
 
 function candidate(ctx: Ctx, args: string[]) {
@@ -32,11 +33,16 @@ function failure(r: SmsProbeResult): number {
 
 function humanStats(s: SmsStats): string {
   const d = s.distribution;
+  const refused = s.lastFailure ? [
+    `refused by the SMS: ${s.failed} ${s.failed === 1 ? 'entry' : 'entries'} set aside; latest: ${failedLine(s.lastFailure)}`,
+    '  list them: tmsp-agent objects list --failed; after fixing the cause: tmsp-agent sms retry',
+  ] : [];
   return [
     `object distribution: ${s.enabled ? 'on' : 'off'}${s.purging ? ' (purging)' : ''}; ${d.state}`,
     `objects: ${s.objects} (${Object.entries(s.byTypeAndRisk).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}); on the SMS: ${s.onSms}`,
     `outbox: ${s.pending} pending, ${s.failed} failed; sent ${s.sent.adds} adds, ${s.sent.deletes} deletes in ${d.requests} requests`,
     d.lastError ? `last error: ${d.lastError}${d.nextAttemptAt ? `; next attempt ${d.nextAttemptAt}` : ''}` : `last success: ${d.lastSuccessAt ?? 'never'}`,
+    ...refused,
   ].join('\n');
 }
 
@@ -83,12 +89,19 @@ export async function smsCommand(ctx: Ctx, args: string[], opts: { force?: boole
         q.found ? q.body.trim() : `${ip ?? domain}: not in the SMS Reputation Database`);
       return q.found ? 0 : 9;
     }
+    case 'retry': {
+      const [type, value] = rest;
+      if (type && !value) throw new UsageError('sms retry takes no argument (every entry set aside) or TYPE VALUE');
+      const r = await request<{ retried: number }>(controlSocketOf(ctx.configFile), 'sms-retry', type ? { type, value } : {});
+      ctx.out.done(r, `${r.retried} ${r.retried === 1 ? 'entry' : 'entries'} queued again`);
+      return 0;
+    }
     case 'purge': {
       const r = await request<{ entries: number }>(controlSocketOf(ctx.configFile), 'sms-purge');
       ctx.out.done(r, `deleting the ${r.entries} entries this appliance put on the SMS (see sms status)`);
       return 0;
     }
     default:
-      throw new UsageError(sub ? `unknown sms command "${sub}"` : 'sms needs a command: test-connection, save, status, query, purge');
+      throw new UsageError(sub ? `unknown sms command "${sub}"` : 'sms needs a command: test-connection, save, status, query, retry, purge');
   }
 }

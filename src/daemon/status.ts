@@ -79,6 +79,11 @@ export function buildStatus(i: StatusInputs, now = Date.now()): Status {
     if (st.state !== 'connected' && st.lastError) problems.push(`no heartbeat to TMSP: ${st.lastError}`);
   }
   if (i.sms?.enabled && i.sms.distribution.lastError) problems.push(`not distributing to the SMS: ${i.sms.distribution.lastError}`);
+  const lf = i.sms?.lastFailure;
+  if (i.sms && lf) {
+    problems.push(`the SMS refused ${i.sms.failed} ${i.sms.failed === 1 ? 'entry' : 'entries'}, set aside; latest: ${lf.op} ` +
+      `${lf.type} ${lf.value}: ${lf.error} (tmsp-agent objects list --failed; after fixing the cause: tmsp-agent sms retry)`);
+  }
   const m = process.memoryUsage();
   const sp = i.spool;
   return {

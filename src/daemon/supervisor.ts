@@ -26,6 +26,15 @@ function spoolOptions(c: Config): SpoolOptions {
   };
 }
 
+/** A list's row limit from a control request: a whole number of rows, never unbounded. */
+function limitArg(a: Record<string, unknown>): number {
+  const n = a.limit ?? 1000;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1 || n > 100_000) {
+    throw new AgentError('E_USAGE', 'limit: must be a whole number from 1 to 100000');
+  }
+  return n;
+}
+
 export class Agent {
   private readonly configFile: string;
   private readonly log: Logger;
@@ -76,7 +85,9 @@ export class Agent {
     this.control.handle('objects-add', (a) => sms.add(a));
     this.control.handle('objects-remove', (a) => sms.remove(a));
     this.control.handle('objects-expire', (a) => sms.expire(a));
-    this.control.handle('objects-list', (a) => sms.list(Math.min(Number(a.limit ?? 1000), 100_000)));
+    this.control.handle('objects-list', (a) => sms.list(limitArg(a)));
+    this.control.handle('objects-failed', (a) => sms.failed(limitArg(a)));
+    this.control.handle('sms-retry', (a) => sms.retry(a));
     this.control.handle('sms-purge', () => sms.purge());
     this.control.handle('sms-status', () => sms.stats());
     sms.start();

@@ -11,9 +11,9 @@ import type { Db } from '../state/db.ts';
 import { SmsClient, type SmsTarget } from './client.ts';
 import { Distributor, type DistributorOptions, type DistributorStats } from './distributor.ts';
 import { extractObjects } from './extract.ts';
-import { normaliseValue, parseObjectType, parseRisk, type Category, type SuspiciousObject } from './object.ts';
+import { normaliseValue, parseObjectType, parseRisk, type Category, type ObjectType, type SuspiciousObject } from './object.ts';
 import type { Policy } from './policy.ts';
-import { mergeSightings, ObjectStore, type StoredObject } from './store.ts';
+import { mergeSightings, ObjectStore, type FailedEntry, type StoredObject } from './store.ts';
 
 export function smsTarget(c: Config): SmsTarget {
   return {
@@ -138,6 +138,23 @@ export class SmsRoom {
 
   list(limit: number): StoredObject[] {
     return this.store.list(limit);
+  }
+
+  /** Entries the SMS refused, with its answer, newest first. */
+  failed(limit: number): FailedEntry[] {
+    return this.store.failedEntries(limit);
+  }
+
+  /** Send entries set aside again (all, or TYPE VALUE): the operator fixed what the SMS refused. */
+  retry(args: Record<string, unknown>): { retried: number } {
+    let entry: { type: ObjectType; value: string } | undefined;
+    if (args.type !== undefined) {
+      const type = parseObjectType(String(args.type));
+      entry = { type, value: normaliseValue(type, String(args.value ?? '')) };
+    }
+    const retried = this.store.retryFailed(entry);
+    this.distributor.wake(true);
+    return { retried };
   }
 
   purge(): { entries: number } {

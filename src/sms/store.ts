@@ -26,6 +26,17 @@ export interface OutboxRow {
   attempts: number;
 }
 
+/** An entry the SMS itself refused (4xx), set aside until the operator retries it. */
+export interface FailedEntry {
+  type: ObjectType;
+  value: string;
+  op: 'add' | 'delete';
+  /** The SMS's answer. */
+  error: string;
+  failedAt: number;
+  attempts: number;
+}
+
 export interface StoreOptions {
   ttlMs: number;
   maxObjects: number;
@@ -91,7 +102,7 @@ export class ObjectStore {
         'SELECT op, tags, failed FROM sms_outbox WHERE type = ? AND value = ?'),
       boxPut: db.prepare(`INSERT INTO sms_outbox (type, value, op, tags, queued_at) VALUES (?, ?, ?, ?, ?)
         ON CONFLICT (type, value) DO UPDATE SET op = excluded.op, tags = excluded.tags, queued_at = excluded.queued_at,
-        attempts = 0, failed = 0, last_error = NULL`),
+        attempts = 0, failed = 0, last_error = NULL, failed_at = NULL`),
       boxDel: db.prepare('DELETE FROM sms_outbox WHERE type = ? AND value = ?'),
       boxDelIf: db.prepare('DELETE FROM sms_outbox WHERE type = ? AND value = ? AND op = ? AND tags = ?'),
       boxFirst: db.prepare<[], OutboxRow>('SELECT type, value, op, tags, attempts FROM sms_outbox WHERE failed = 0 ORDER BY queued_at LIMIT 1'),
@@ -101,7 +112,12 @@ export class ObjectStore {
         WHERE failed = 0 AND op = ? AND type = ? ORDER BY queued_at LIMIT ?`),
       boxCountType: db.prepare<[string, string], { n: number }>('SELECT count(*) AS n FROM sms_outbox WHERE failed = 0 AND op = ? AND type = ?'),
       boxAttempt: db.prepare('UPDATE sms_outbox SET attempts = attempts + 1, last_error = ? WHERE type = ? AND value = ?'),
-      boxFail: db.prepare('UPDATE sms_outbox SET failed = 1, last_error = ? WHERE type = ? AND value = ?'),
+      boxFail: db.prepare('UPDATE sms_outbox SET failed = 1, last_error = ?, failed_at = ? WHERE type = ? AND value = ?'),
+      boxFailed: db.prepare<[number], FailedEntry>(`SELECT type, value, op, last_error AS error, failed_at AS failedAt, attempts
+        FROM sms_outbox WHERE failed = 1 ORDER BY failed_at DESC LIMIT ?`),
+      boxRetryAll: db.prepare('UPDATE sms_outbox SET failed = 0, attempts = 0, last_error = NULL, failed_at = NULL WHERE failed = 1'),
+      boxRetry: db.prepare(`UPDATE sms_outbox SET failed = 0, attempts = 0, last_error = NULL, failed_at = NULL
+        WHERE failed = 1 AND type = ? AND value = ?`),
       boxCounts: db.prepare<[], { pending: number; failed: number }>(
         'SELECT coalesce(sum(failed = 0), 0) AS pending, coalesce(sum(failed = 1), 0) AS failed FROM sms_outbox'),
       boxEmpty: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM sms_outbox WHERE failed = 0'),
@@ -281,8 +297,18 @@ export class ObjectStore {
   }
 
   /** The SMS refuses this entry itself: keep it out of the queue (counted as failed) until something changes. */
-  failed(row: OutboxRow, error: string): void {
-    this.s.boxFail.run(error, row.type, row.value);
+  failed(row: OutboxRow, error: string, now = Date.now()): void {
+    this.s.boxFail.run(error, now, row.type, row.value);
+  }
+
+  /** The entries set aside, newest first. */
+  failedEntries(limit: number): FailedEntry[] {
+    return this.s.boxFailed.all(limit);
+  }
+
+  /** Put entries set aside back in the queue (all, or one), once the operator fixed the cause. */
+  retryFailed(entry?: { type: ObjectType; value: string }): number {
+    return (entry ? this.s.boxRetry.run(entry.type, entry.value) : this.s.boxRetryAll.run()).changes;
   }
 
   stats() {
@@ -295,6 +321,7 @@ export class ObjectStore {
       onSms: this.s.sentCount.get()!.n,
       pending: box.pending,
       failed: box.failed,
+      lastFailure: box.failed > 0 ? this.s.boxFailed.get(1) ?? null : null,
       sent: { adds: this.counters.get('sms_sent_adds'), deletes: this.counters.get('sms_sent_deletes') },
       expired: this.counters.get('sms_objects_expired'),
       evicted: this.counters.get('sms_objects_evicted'),

@@ -61,4 +61,8 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX sms_outbox_order ON sms_outbox (failed, queued_at);
   CREATE INDEX sms_outbox_kind ON sms_outbox (failed, op, type, tags, queued_at);
   `,
+  `
+  -- When the SMS refused an entry (sms_outbox.failed = 1): shown to the operator with its answer.
+  ALTER TABLE sms_outbox ADD COLUMN failed_at INTEGER;
+  `,
 ];

@@ -53,6 +53,11 @@ export class Sim {
     await this.call('POST', 'rate-limit', limit ?? undefined);
   }
 
+  /** The SMS lacks these tag categories until called again without them. */
+  async withoutCategories(names: string[]): Promise<void> {
+    await this.call('POST', 'categories', { without: names });
+  }
+
   /** The API becomes unreachable (its entries are kept); start() brings it back on the same port. */
   async stop(): Promise<void> {
     await this.call('POST', 'stop');

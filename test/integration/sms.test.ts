@@ -24,6 +24,7 @@ afterEach(async () => {
   await sim.start().catch(() => {});
   await sim.reset();
   await sim.rateLimit({ perSecond: 5, burst: 5 });
+  await sim.withoutCategories([]);
 });
 afterAll(async () => {
   await sim?.kill();
@@ -220,6 +221,36 @@ describe('distribution through the daemon', () => {
     expect(st.distribution.lastErrorCode).toBe('E_AUTH');
     expect(st.pending).toBe(1);
     expect((await sim.requests()).filter((q) => q.status === 401).length).toBeLessThanOrEqual(2);
+  });
+
+  it('shows the entries the SMS refused with its answer, in health too, and sends them again when asked', async () => {
+    // An SMS whose administrator has not created the Trend Micro categories refuses every tagged entry.
+    await sim.withoutCategories(['Trend Micro Publisher']);
+    const a = await smsAgent({ riskLevel: 'high' });
+    expect(a.cli('objects', 'add', 'ipv4', '203.0.113.70', 'high').code).toBe(0);
+    expect(a.cli('objects', 'add', 'domain', 'refused.example', 'high').code).toBe(0);
+    await until(() => a.status().sms!.failed === 2, 15_000, 'two entries set aside');
+    const st = a.status();
+    expect(st.health.state).toBe('degraded');
+    expect(st.health.problems.join('\n')).toMatch(/the SMS refused 2 entries, set aside; latest: add .*: .*no tag category "Trend Micro Publisher"/);
+    expect(st.sms!.lastFailure).toMatchObject({ op: 'add', error: expect.stringContaining('Trend Micro Publisher') });
+    const failed = a.cli('--json', 'objects', 'list', '--failed');
+    expect(failed.code, failed.stdout).toBe(0);
+    expect(failed.json.failed.map((f: { type: string; value: string }) => `${f.type} ${f.value}`).sort())
+      .toEqual(['domain refused.example', 'ipv4 203.0.113.70']);
+    for (const f of failed.json.failed) expect(f.error).toContain('HTTP 400');
+    const human = a.cli('sms', 'status');
+    expect(human.stdout).toContain('refused by the SMS: 2 entries set aside');
+    expect(human.stdout).toContain('tmsp-agent sms retry');
+
+    // The administrator creates the category; the operator sends them again.
+    await sim.withoutCategories([]);
+    const retried = a.cli('--json', 'sms', 'retry');
+    expect(retried.json).toMatchObject({ ok: true, retried: 2 });
+    await eventually(countIs(2), 15_000, 'both entries on the SMS');
+    await until(() => a.status().sms!.failed === 0, 10_000, 'nothing set aside');
+    expect(a.status().health).toMatchObject({ state: 'ok', problems: [] });
+    expect(a.cli('objects', 'list', '--limit', 'abc').code).toBe(2);
   });
 
   it('turning distribution off deletes nothing; purge takes back what was sent', async () => {

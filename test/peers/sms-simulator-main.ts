@@ -1,12 +1,12 @@
 // The SMS simulator as its own process, as a real SMS would be: tests must
 // not answer HTTPS from their own event loop while a CLI they spawned waits.
 // Prints {"port", "control"} once listening; a plain-HTTP control port on the
-// loopback lets tests read entries and requests, change the rate limit, and
-// make the API unreachable and back.
+// loopback lets tests read entries and requests, change the rate limit and
+// the tag categories, and make the API unreachable and back.
 
 import http from 'node:http';
 import type net from 'node:net';
-import { SmsSimulator, type SimOptions } from './sms-simulator.ts';
+import { CATEGORIES, SmsSimulator, type SimOptions } from './sms-simulator.ts';
 
 const opts = JSON.parse(process.argv[2]!) as SimOptions;
 const sim = await new SmsSimulator(opts).start();
@@ -32,6 +32,12 @@ const control = http.createServer((req, res) => {
       case 'POST /rate-limit':
         sim.setRateLimit(body ? JSON.parse(body) : undefined);
         return send({ ok: true });
+      case 'POST /categories': {
+        // {"without": [names]}: the SMS lacks these tag categories; {} gives every one back.
+        const without = new Set<string>(body ? (JSON.parse(body).without ?? []) : []);
+        sim.categories = Object.fromEntries(Object.entries(CATEGORIES).filter(([k]) => !without.has(k)));
+        return send({ ok: true });
+      }
       case 'POST /stop': await sim.stop(); return send({ ok: true });
       case 'POST /start': await sim.start(sim.port); return send({ ok: true });
       default:

@@ -6,7 +6,8 @@
 // X-SMS-API-KEY header; GET or POST with parameters in the query string;
 // repEntries/add|delete|query|import, bulk delete, the Status servlet; the
 // four predefined Trend Micro tag categories with their List values; and a
-// rate limit that answers 503 to bursts. Entries live in memory; tests read
+// rate limit that answers 503 to bursts. Tests may take tag categories away
+// (an SMS whose administrator has not created them), and give them back. Entries live in memory; tests read
 // them back through repEntries/query (the seed's step 8) or /_sim/entries.
 
 import fs from 'node:fs';
@@ -75,13 +76,13 @@ function validAddress(type: EntryType, v: string): boolean {
 }
 
 /** TagData: Category,Value pairs; List values may join several with ~~~. Strict. */
-export function parseTagData(text: string): Record<string, string> {
+export function parseTagData(text: string, categories: Record<string, Category> = CATEGORIES): Record<string, string> {
   const parts = text.split(',');
   if (parts.length % 2 !== 0) throw new Refusal(400, 'TagData: not a list of category,value pairs');
   const tags: Record<string, string> = {};
   for (let i = 0; i < parts.length; i += 2) {
     const [cat, value] = [parts[i]!, parts[i + 1]!];
-    const def = CATEGORIES[cat];
+    const def = categories[cat];
     if (!def) throw new Refusal(400, `TagData: no tag category "${cat}"`);
     if (cat in tags) throw new Refusal(400, `TagData: category "${cat}" given twice`);
     if (value === '') throw new Refusal(400, `TagData: empty value for "${cat}"`);
@@ -116,6 +117,8 @@ export class SmsSimulator {
   readonly requests: SimRequest[] = [];
   /** How many times each entry was added: a client that repeats work shows here. */
   readonly addCount = new Map<string, number>();
+  /** The tag categories this SMS has: an SMS older than 4.6 lacks the Trend Micro ones. */
+  categories: Record<string, Category> = { ...CATEGORIES };
   private readonly o: SimOptions;
   private server: https.Server | undefined;
   private readonly sockets = new Set<import('node:stream').Duplex>();
@@ -231,7 +234,7 @@ export class SmsSimulator {
       case '/repEntries/add': {
         const addrs = this.addresses(q, ['TagData']);
         if (addrs.length === 0) throw new Refusal(400, 'no ip, dns or url given');
-        const tags = q.has('TagData') ? parseTagData(q.get('TagData')!) : {};
+        const tags = q.has('TagData') ? parseTagData(q.get('TagData')!, this.categories) : {};
         for (const [type, value] of addrs) this.put(type, value, tags);
         return [200, `${addrs.length} entries added`, addrs.length];
       }
@@ -268,7 +271,7 @@ export class SmsSimulator {
           if (!validAddress(type, addr) || (q.get('type') === 'ipv4' && !IPV4.test(addr))) {
             throw new Refusal(400, `line ${i + 1}: invalid ${q.get('type')} address "${addr}"`);
           }
-          return [addr, comma < 0 ? {} : parseTagData(line.slice(comma + 1))] as const;
+          return [addr, comma < 0 ? {} : parseTagData(line.slice(comma + 1), this.categories)] as const;
         });
         for (const [addr, tags] of parsed) this.put(type, addr, tags);
         return [200, `${parsed.length} entries imported`, parsed.length];
