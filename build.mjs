@@ -4,7 +4,7 @@
 //   node build.mjs            bundle src/main.ts → dist/tmsp-agent.cjs (+ dist/native/*.node), size report
 //   node build.mjs --quiet    the same, without the report
 //   node build.mjs --addons   build our addon (src/native/dgram) for the pinned Node if missing or stale
-//   node build.mjs --docs     regenerate the README's configuration reference from the schema
+//   node build.mjs --docs     regenerate the README's configuration reference and JSON output tables
 //   node build.mjs --target linux-x64|linux-arm64 [--no-size-report]
 //                             the single executable for a board: dist/<target>/tmsp-agent
 //
@@ -129,9 +129,10 @@ async function bundle() {
 
 async function docs() {
   const { withReference } = await import('./src/config/reference.ts');
+  const { withJsonReference } = await import('./src/cli/json-output.ts');
   const file = path.join(root, 'README.md');
-  fs.writeFileSync(file, withReference(fs.readFileSync(file, 'utf8')));
-  log('README.md: configuration reference regenerated');
+  fs.writeFileSync(file, withJsonReference(withReference(fs.readFileSync(file, 'utf8'))));
+  log('README.md: configuration reference and JSON output regenerated');
 }
 
 /** Downloads and builds for other architectures are kept here, across clones. */

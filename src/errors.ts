@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'E_INTERNAL'
   // Talking to the outside: each needs a different action from the operator.
   | 'E_NOT_CONFIGURED'
+  | 'E_NOT_FOUND'
   | 'E_RESOLVE'
   | 'E_CONNECT'
   | 'E_TIMEOUT'

@@ -24,6 +24,7 @@ async function main(argv: string[]): Promise<number> {
         dev: { type: 'boolean' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'V' },
         'include-secrets': { type: 'boolean' },
         output: { type: 'string' },
         force: { type: 'boolean' },
@@ -33,7 +34,7 @@ async function main(argv: string[]): Promise<number> {
         failed: { type: 'boolean' },
       },
     });
-    const [cmd, ...rest] = positionals;
+    const [cmd, ...rest] = values.version && positionals.length === 0 ? ['version'] : positionals;
     if (values.help || cmd === 'help' || cmd === undefined) {
       process.stdout.write(HELP);
       return cmd === undefined && !values.help ? 2 : 0;

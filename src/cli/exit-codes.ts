@@ -15,6 +15,7 @@ export const EXIT: Record<ErrorCode, { exit: number; hint: string }> = {
   E_STATE: { exit: 6, hint: 'the state directory could not be used: check the data partition' },
   E_ADDON: { exit: 7, hint: 'a native part of the program is missing or built for another system' },
   E_NOT_CONFIGURED: { exit: 8, hint: 'fill in the settings this action needs first' },
+  E_NOT_FOUND: { exit: 9, hint: 'the entry is not in the SMS Reputation Database' },
   E_TEST_FAILED: { exit: 10, hint: 'a connection test step failed: see the steps for which one and why' },
   E_RESOLVE: { exit: 11, hint: 'the server name could not be resolved: check the name and the appliance DNS settings' },
   E_CONNECT: { exit: 12, hint: 'the server could not be reached: check the address, port, firewall, and whether the server is up' },

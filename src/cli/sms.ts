@@ -4,7 +4,7 @@
 
 import { controlSocketOf, readDoc, save } from '../config/store.ts';
 import { assign, resolve } from '../config/validate.ts';
-import { UsageError } from '../errors.ts';
+import { AgentError, UsageError } from '../errors.ts';
 import { SmsClient } from '../sms/client.ts';
 import { normaliseDomain, normaliseIPv4 } from '../sms/object.ts';
 import { probeSms, type SmsProbeResult } from '../sms/probe.ts';
@@ -12,9 +12,8 @@ import { smsTarget, type SmsStats } from '../sms/room.ts';
 import { notifyDaemon, parseAssignments } from './config.ts';
 import { request } from './control-client.ts';
 import type { Ctx } from './context.ts';
-import { EXIT } from './exit-codes.ts';
 import { failedLine } from './objects.ts';
-import { humanSteps } from './tmsp.ts';
+import { humanSteps, testFailed } from './tmsp.ts';
 
 function candidate(ctx: Ctx, args: string[]) {
   const doc = readDoc(ctx.configFile);
@@ -22,13 +21,8 @@ function candidate(ctx: Ctx, args: string[]) {
   return { doc: next, config: resolve(next) };
 }
 
-function report(ctx: Ctx, r: SmsProbeResult, extra: Record<string, unknown> = {}): void {
-  ctx.out.done({ ...extra, passed: r.ok, steps: r.steps, certificateFingerprint: r.certificateFingerprint, certificate: r.certificate },
-    humanSteps(r.steps));
-}
-
-function failure(r: SmsProbeResult): number {
-  return EXIT[r.steps.find((s) => !s.ok && !s.skipped)?.code ?? 'E_TEST_FAILED'].exit;
+function fields(r: SmsProbeResult, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { ...extra, passed: r.ok, steps: r.steps, certificateFingerprint: r.certificateFingerprint, certificate: r.certificate };
 }
 
 function humanStats(s: SmsStats): string {
@@ -52,8 +46,9 @@ export async function smsCommand(ctx: Ctx, args: string[], opts: { force?: boole
     case 'test-connection': {
       const { config } = candidate(ctx, rest);
       const r = await probeSms(config);
-      report(ctx, r);
-      return r.ok ? 0 : failure(r);
+      if (!r.ok) return testFailed(ctx, r.steps, fields(r));
+      ctx.out.done(fields(r), humanSteps(r.steps));
+      return 0;
     }
     case 'save': {
       const { doc, config } = candidate(ctx, rest);
@@ -61,14 +56,13 @@ export async function smsCommand(ctx: Ctx, args: string[], opts: { force?: boole
       if (config.sms.enabled) {
         r = await probeSms(config);
         if (!r.ok && !opts.force) {
-          report(ctx, r, { saved: false });
           if (!ctx.out.json) process.stderr.write('not saved: the test failed (use --force to save anyway)\n');
-          return failure(r);
+          return testFailed(ctx, r.steps, fields(r, { saved: false }));
         }
       }
       save(ctx.configFile, doc);
       const reloaded = await notifyDaemon(config);
-      if (r) report(ctx, r, { saved: true, forced: !r.ok, reloaded });
+      if (r) ctx.out.done(fields(r, { saved: true, forced: !r.ok, reloaded }), humanSteps(r.steps));
       else ctx.out.done({ saved: true, tested: false, reloaded }, `saved (Object Distribution off)${reloaded ? '; the running agent reloaded it' : ''}`);
       return 0;
     }
@@ -85,9 +79,12 @@ export async function smsCommand(ctx: Ctx, args: string[], opts: { force?: boole
       if (!ip && !domain) throw new UsageError(`value: must be an IPv4 address or a domain name (got ${JSON.stringify(value)})`);
       const { config } = candidate(ctx, []);
       const q = await new SmsClient(smsTarget(config)).query([ip ? { type: 'ipv4', value: ip } : { type: 'domain', value: domain! }]);
-      ctx.out.done({ value: ip ?? domain, found: q.found, entry: q.body.trim() },
-        q.found ? q.body.trim() : `${ip ?? domain}: not in the SMS Reputation Database`);
-      return q.found ? 0 : 9;
+      if (!q.found) {
+        return ctx.out.fail(new AgentError('E_NOT_FOUND', `${ip ?? domain}: not in the SMS Reputation Database`),
+          { value: ip ?? domain, found: false });
+      }
+      ctx.out.done({ value: ip ?? domain, found: true, entry: q.body.trim() }, q.body.trim());
+      return 0;
     }
     case 'retry': {
       const [type, value] = rest;

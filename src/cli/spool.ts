@@ -2,7 +2,7 @@
 // shutdown, or before an upgrade): database integrity, and every chunk's CRC.
 
 import { load } from '../config/store.ts';
-import { UsageError } from '../errors.ts';
+import { AgentError, UsageError } from '../errors.ts';
 import { Ring } from '../spool/ring.ts';
 import { openState } from '../state/db.ts';
 import type { Ctx } from './context.ts';
@@ -16,9 +16,10 @@ export async function spoolCommand(ctx: Ctx, args: string[]): Promise<number> {
     const ring = new Ring(state.db, state.file, { budgetBytes: c.spool.budgetBytes, chunkMaxBytes: c.spool.chunkMaxBytes });
     const v = ring.verify();
     const ok = integrity === 'ok' && v.corrupt === 0;
-    ctx.out.done({ clean: ok, integrity, ...v },
-      `integrity: ${integrity}; ${v.chunks} chunks, ${v.records} records, ${v.bytes} bytes; ${v.corrupt} with a bad CRC`);
-    return ok ? 0 : 6;
+    const human = `integrity: ${integrity}; ${v.chunks} chunks, ${v.records} records, ${v.bytes} bytes; ${v.corrupt} with a bad CRC`;
+    if (!ok) return ctx.out.fail(new AgentError('E_STATE', `the spool is damaged: ${human}`), { clean: false, integrity, ...v });
+    ctx.out.done({ clean: true, integrity, ...v }, human);
+    return 0;
   } finally {
     state.db.close();
   }

@@ -2,7 +2,7 @@
 
 import type { Status } from '../daemon/status.ts';
 import type { UploaderStats } from '../tmsp/uploader.ts';
-import { EXIT } from './exit-codes.ts';
+import { AgentError } from '../errors.ts';
 import { controlSocketOf } from '../config/store.ts';
 import { request } from './control-client.ts';
 import type { Ctx } from './context.ts';
@@ -44,6 +44,15 @@ export function humanStatus(st: Status): string {
   } else {
     out.push('tmsp: off');
   }
+  const sms = st.sms;
+  if (sms?.enabled || sms?.purging) {
+    const d = sms.distribution;
+    out.push(`sms: distribution ${sms.enabled ? 'on' : 'off'}${sms.purging ? ' (purging)' : ''}, ${d.state}; ${sms.objects} objects, ` +
+      `${sms.onSms} on the SMS, ${sms.pending} pending, ${sms.failed} refused; last success ${d.lastSuccessAt ?? 'never'}` +
+      `${d.lastError ? `; last error: ${d.lastError}` : ''}`);
+  } else {
+    out.push(`sms: distribution off; ${sms?.objects ?? 0} objects kept`);
+  }
   return out.join('\n');
 }
 
@@ -56,11 +65,12 @@ export async function statusCommand(ctx: Ctx): Promise<number> {
 /** upload-now: a round right away; waits for it to finish (or for the time limit). */
 export async function uploadNowCommand(ctx: Ctx): Promise<number> {
   const up = await request<UploaderStats>(controlSocketOf(ctx.configFile), 'upload-now', undefined, 30 * 60_000);
-  const ok = up.consecutiveFailures === 0;
-  ctx.out.done({ upload: up }, ok
-    ? `uploaded; ${up.uploaded.batches} batches, ${up.uploaded.records} records since the agent started`
-    : `upload failed: ${up.lastError} (next attempt ${up.nextAttemptAt})`);
-  return ok ? 0 : EXIT[up.lastErrorCode ?? 'E_REMOTE'].exit;
+  if (up.consecutiveFailures > 0) {
+    return ctx.out.fail(new AgentError(up.lastErrorCode ?? 'E_REMOTE', `upload failed: ${up.lastError} (next attempt ${up.nextAttemptAt})`),
+      { upload: up });
+  }
+  ctx.out.done({ upload: up }, `uploaded; ${up.uploaded.batches} batches, ${up.uploaded.records} records since the agent started`);
+  return 0;
 }
 
 /** Small daemon actions that only need an answer: flush, reload. */

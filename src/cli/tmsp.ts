@@ -4,7 +4,7 @@
 
 import { save, readDoc } from '../config/store.ts';
 import { assign, resolve } from '../config/validate.ts';
-import { UsageError } from '../errors.ts';
+import { AgentError, UsageError } from '../errors.ts';
 import type { StepResult } from '../net/steps.ts';
 import { probeTmsp, type TmspProbeResult } from '../tmsp/probe.ts';
 import { notifyDaemon, parseAssignments } from './config.ts';
@@ -25,13 +25,17 @@ function candidate(ctx: Ctx, args: string[]) {
   return { doc: next, config: resolve(next) };
 }
 
-function report(ctx: Ctx, r: TmspProbeResult, extra: Record<string, unknown> = {}): void {
-  ctx.out.done({ ...extra, passed: r.ok, steps: r.steps, hostKeyFingerprint: r.hostKeyFingerprint,
-    certificateFingerprints: r.certificateFingerprints, certificates: r.certificates }, humanSteps(r.steps));
+function fields(r: TmspProbeResult, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { ...extra, passed: r.ok, steps: r.steps, hostKeyFingerprint: r.hostKeyFingerprint,
+    certificateFingerprints: r.certificateFingerprints, certificates: r.certificates };
 }
 
-function failure(r: TmspProbeResult): number {
-  return EXIT[r.steps.find((s) => !s.ok && !s.skipped)?.code ?? 'E_TEST_FAILED'].exit;
+/** A failed test is a failure: ok:false, the first failed step's code, and the steps. */
+export function testFailed(ctx: Ctx, steps: StepResult[], f: Record<string, unknown>): number {
+  const first = steps.find((s) => !s.ok && !s.skipped);
+  const err = new AgentError(first?.code ?? 'E_TEST_FAILED',
+    first ? `${first.target}: ${first.step} failed: ${first.detail}` : 'the connection test failed');
+  return ctx.out.fail(err, f, humanSteps(steps));
 }
 
 export async function tmspCommand(ctx: Ctx, args: string[], opts: { force?: boolean }): Promise<number> {
@@ -39,8 +43,9 @@ export async function tmspCommand(ctx: Ctx, args: string[], opts: { force?: bool
   if (sub === 'test-connection') {
     const { config } = candidate(ctx, rest);
     const r = await probeTmsp(config);
-    report(ctx, r);
-    return r.ok ? 0 : failure(r);
+    if (!r.ok) return testFailed(ctx, r.steps, fields(r));
+    ctx.out.done(fields(r), humanSteps(r.steps));
+    return 0;
   }
   if (sub === 'save') {
     let { doc, config } = candidate(ctx, rest);
@@ -53,9 +58,8 @@ export async function tmspCommand(ctx: Ctx, args: string[], opts: { force?: bool
     }
     const r = await probeTmsp(config);
     if (!r.ok && !opts.force) {
-      report(ctx, r, { saved: false });
       if (!ctx.out.json) process.stderr.write('not saved: the test failed (use --force to save anyway)\n');
-      return failure(r);
+      return testFailed(ctx, r.steps, fields(r, { saved: false }));
     }
     // Saving after a test that showed the host key is the operator accepting it.
     if (config.tmsp.protocol === 'ssh' && config.tmsp.hostKeyFingerprint === '' && r.hostKeyFingerprint) {
@@ -63,7 +67,8 @@ export async function tmspCommand(ctx: Ctx, args: string[], opts: { force?: bool
     }
     config = save(ctx.configFile, doc);
     const reloaded = await notifyDaemon(config);
-    report(ctx, r, { saved: true, forced: !r.ok, reloaded, acceptedHostKey: config.tmsp.hostKeyFingerprint || null });
+    ctx.out.done(fields(r, { saved: true, forced: !r.ok, reloaded, acceptedHostKey: config.tmsp.hostKeyFingerprint || null }),
+      humanSteps(r.steps));
     return 0;
   }
   throw new UsageError(sub ? `unknown tmsp command "${sub}"` : 'tmsp needs a command: test-connection, save');

@@ -96,15 +96,19 @@ export function text(key: string, dflt: string, r: TextRule, c: Common): Field {
   });
 }
 
-/** A list; text form is comma-separated, JSON form is an array of strings. */
+/**
+ * A list; text form is comma-separated, JSON form is an array of strings. A
+ * file written by hand with the text form ("ipv4,domain") means the same list
+ * `config set` would make of it.
+ */
 export function list(key: string, dflt: string[], item: TextRule & { allowed?: readonly string[]; minItems?: number },
   c: Common): Field {
   const min = item.minItems ?? 0;
   const rule = `must be a comma-separated list${min > 0 ? ` of at least ${min}` : ''} where each item ${item.rule}`;
-  return field(key, c, rule, dflt, (v, fromText) => {
+  return field(key, c, rule, dflt, (v) => {
     let items: unknown[];
     if (Array.isArray(v)) items = v;
-    else if (fromText && typeof v === 'string') items = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+    else if (typeof v === 'string') items = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
     else return undefined;
     const out: string[] = [];
     for (const it of items) {

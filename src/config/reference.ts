@@ -30,10 +30,15 @@ export function configReference(): string {
 export const BEGIN = '<!-- config-reference:begin (generated: node build.mjs --docs) -->';
 export const END = '<!-- config-reference:end -->';
 
+/** `text` with what stands between the markers `begin` and `end` replaced by `body`. */
+export function withSection(text: string, begin: string, end: string, body: string): string {
+  const a = text.indexOf(begin);
+  const b = text.indexOf(end);
+  if (a < 0 || b < a) throw new Error(`README has no ${begin} ... ${end} markers`);
+  return `${text.slice(0, a + begin.length)}\n${body}${text.slice(b)}`;
+}
+
 /** The README text with its reference section replaced by the current one. */
 export function withReference(readme: string): string {
-  const a = readme.indexOf(BEGIN);
-  const b = readme.indexOf(END);
-  if (a < 0 || b < a) throw new Error('README has no configuration reference markers');
-  return `${readme.slice(0, a + BEGIN.length)}\n${configReference()}${readme.slice(b)}`;
+  return withSection(readme, BEGIN, END, configReference());
 }

@@ -96,8 +96,15 @@ export function resolve(doc: unknown): Config {
     }
     const input = given.get(f.key);
     const v = f.coerce(input, false);
-    if (v === undefined) problems.push(problem(f.key, f.rule, input));
-    else values.set(f.key, v);
+    if (v !== undefined) {
+      values.set(f.key, v);
+      continue;
+    }
+    const p = problem(f.key, f.rule, input);
+    // "15" for a number, "true" for a flag: right in menu text, the wrong JSON type in a file.
+    const asText = f.coerce(input, true);
+    if (asText !== undefined) p.message += `: write it as a JSON ${typeof asText === 'number' ? 'number' : typeof asText === 'boolean' ? 'true or false' : 'value'}, without quotes`;
+    problems.push(p);
   }
   if (problems.length > 0) throw new ConfigInvalidError(problems);
   const config = unflatten(values) as unknown as Config;

@@ -4,6 +4,8 @@
 // so a value with a comma cannot be expressed: such a value is refused,
 // never sent broken.
 
+import { isTagValue } from '../config/rules.ts';
+import { AgentError } from '../errors.ts';
 import type { Category, ObjectType, Risk } from './object.ts';
 
 export interface Policy {
@@ -41,14 +43,23 @@ export function qualifies(p: Policy, type: ObjectType, risk: Risk): boolean {
 }
 
 /**
- * TagData for an object, in the fixed category order. The publisher and
- * source are configuration values whose schema rule (isTagValue) already
- * guarantees TagData can carry them; nothing is checked a second time here.
+ * A Text tag value, by the same rule the configuration applies to the
+ * product and host names (config/rules.ts isTagValue): what the schema let
+ * in always passes; this is the last guard before anything is sent broken.
  */
+function tagValue(tag: string, value: string): string {
+  if (!isTagValue(value)) {
+    throw new AgentError('E_CONFIG_INVALID',
+      `${tag}: ${JSON.stringify(value.slice(0, 40))} cannot be an SMS tag value (1-255 printable characters, no comma or "~~~")`);
+  }
+  return value;
+}
+
+/** TagData for an object, in the fixed category order. */
 export function tagData(p: Policy, category: Category, risk: Risk): string {
   return [
-    TAG.publisher, p.publisher,
-    TAG.source, p.source,
+    TAG.publisher, tagValue(TAG.publisher, p.publisher),
+    TAG.source, tagValue(TAG.source, p.source),
     TAG.category, CATEGORY_VALUE[category],
     TAG.severity, SEVERITY_VALUE[risk],
   ].join(',');

@@ -130,6 +130,28 @@ describe('config from the menus', () => {
     expect(cli(['--json', 'version']).json).toMatchObject({ ok: true, node: process.version });
   });
 
+  it('takes a list written by hand as text, like config set does, and says how to write a number', () => {
+    const { dir, c } = setup();
+    const hand = path.join(dir, 'hand.json');
+    fs.writeFileSync(hand, JSON.stringify({ sms: { objectTypes: 'ipv4, domain' }, ingest: { files: '/var/log/a.log' } }));
+    const ok = c('--json', 'config', 'validate', hand);
+    expect(ok.code, ok.stdout).toBe(0);
+    expect(c('--json', 'config', 'import', hand).code).toBe(0);
+    expect(c('--json', 'config', 'get', 'sms.objectTypes').json.value).toEqual(['ipv4', 'domain']);
+    fs.writeFileSync(hand, JSON.stringify({ tmsp: { uploadIntervalMinutes: '15', enabled: 'true' } }));
+    const bad = c('--json', 'config', 'validate', hand);
+    expect(bad.code).toBe(2);
+    const messages = bad.json.error.problems.map((p: { message: string }) => p.message);
+    expect(messages).toContain('tmsp.uploadIntervalMinutes: must be a whole number from 1 to 1440 minutes (got "15"): write it as a JSON number, without quotes');
+    expect(messages).toContain('tmsp.enabled: must be true or false (got "true"): write it as a JSON true or false, without quotes');
+  });
+
+  it('answers --version, the flag every command-line user tries first', () => {
+    const r = cli(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^tmsp-agent \d+\.\d+\.\d+ \(node v24\./);
+  });
+
   it('runs as `npx tmsp-agent` in a checkout, on the pinned Node', () => {
     const r = spawnSync('npx', ['tmsp-agent', '--json', 'version'], { encoding: 'utf8', timeout: 60_000 });
     expect(r.status).toBe(0);

@@ -149,6 +149,7 @@ describe('distribution through the daemon', () => {
     expect(await sim.entry('ip', '198.51.100.10')).toBeDefined();
     const st = a.status().sms!;
     expect(st).toMatchObject({ enabled: true, pending: 0, failed: 0, onSms: 1 });
+    expect(a.cli('status').stdout).toMatch(/^sms: distribution on, idle; \d+ objects, 1 on the SMS, 0 pending, 0 refused; last success 20/m);
     expect(st.sent.adds).toBe(4);
     expect(st.sent.deletes).toBe(3);
   });

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { withJsonReference } from '../../src/cli/json-output.ts';
 import { withReference } from '../../src/config/reference.ts';
 import { EXIT } from '../../src/cli/exit-codes.ts';
 
@@ -8,6 +9,10 @@ const readme = fs.readFileSync('README.md', 'utf8');
 describe('README', () => {
   it('carries the configuration reference of the current schema (node build.mjs --docs)', () => {
     expect(withReference(readme)).toBe(readme);
+  });
+
+  it('documents every field of every command\'s JSON output, as the contract table says (node build.mjs --docs)', () => {
+    expect(withJsonReference(readme)).toBe(readme);
   });
 
   it('documents every exit code', () => {
