@@ -12,13 +12,20 @@ export const REDACT_PATHS = [
   'authorization', '*.authorization', '*.headers.authorization', 'proxyAuthorization', '*.proxyAuthorization',
 ];
 
-/** A synchronous file destination that rotates at maxBytes: file → file.1 → ... → file.(keep-1). */
+/**
+ * A synchronous file destination that rotates at maxBytes: file → file.1 →
+ * ... → file.(keep-1). It never throws: the log shares the data partition,
+ * and a full partition must cost log lines (counted), never a chunk, a
+ * commit or the daemon. It reopens the file once writing works again.
+ */
 export class RotatingFile {
   private readonly file: string;
   private readonly maxBytes: number;
   private readonly keep: number;
-  private fd: number;
-  private size: number;
+  private fd = -1;
+  private size = 0;
+  /** Lines that could not be written. */
+  dropped = 0;
 
   constructor(file: string, maxBytes: number, keep: number) {
     this.file = file;
@@ -26,19 +33,30 @@ export class RotatingFile {
     this.keep = keep;
     // On a board's first boot the data partition is empty.
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o750 });
-    this.fd = fs.openSync(file, 'a', 0o640);
+    this.reopen();
+  }
+
+  private reopen(): void {
+    this.fd = fs.openSync(this.file, 'a', 0o640);
     this.size = fs.fstatSync(this.fd).size;
   }
 
   write(line: string): void {
-    const len = Buffer.byteLength(line);
-    if (this.size + len > this.maxBytes && this.size > 0) this.rotate();
-    fs.writeSync(this.fd, line);
-    this.size += len;
+    try {
+      if (this.fd < 0) this.reopen();
+      const len = Buffer.byteLength(line);
+      if (this.size + len > this.maxBytes && this.size > 0) this.rotate();
+      fs.writeSync(this.fd, line);
+      this.size += len;
+    } catch {
+      this.dropped++;
+    }
   }
 
   private rotate(): void {
-    fs.closeSync(this.fd);
+    const fd = this.fd;
+    this.fd = -1;
+    fs.closeSync(fd);
     for (let i = this.keep - 1; i >= 1; i--) {
       const from = i === 1 ? this.file : `${this.file}.${i - 1}`;
       try {
@@ -48,8 +66,7 @@ export class RotatingFile {
       }
     }
     if (this.keep === 1) fs.truncateSync(this.file, 0);
-    this.fd = fs.openSync(this.file, 'a', 0o640);
-    this.size = 0;
+    this.reopen();
   }
 }
 
@@ -60,9 +77,23 @@ export interface LogOptions {
   files?: number;
 }
 
+/** Standard output that never throws either (a closed pipe costs log lines, not the daemon). */
+function stdoutDestination(): pino.DestinationStream {
+  const out = pino.destination({ dest: 1, sync: true });
+  out.on('error', () => {});
+  return {
+    write(line: string) {
+      try {
+        out.write(line);
+      } catch {
+        // nowhere left to say it
+      }
+    },
+  };
+}
+
 export function createLogger(o: LogOptions, dest?: pino.DestinationStream): Logger {
-  const out = dest ?? (o.file ? new RotatingFile(o.file, o.maxBytes ?? 1024 * 1024, o.files ?? 3)
-    : pino.destination({ dest: 1, sync: true }));
+  const out = dest ?? (o.file ? new RotatingFile(o.file, o.maxBytes ?? 1024 * 1024, o.files ?? 3) : stdoutDestination());
   return pino({
     level: o.level,
     base: { pid: process.pid },

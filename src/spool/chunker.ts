@@ -166,14 +166,14 @@ export class Chunker {
     c.gzip.end();
     const entry = { chunk: c, raw: c.rawBytes };
     this.sealing.push(entry);
-    this.handing = this.handing.then(async () => {
+    this.chain(async () => {
       try {
         const data = await c.done;
         await this.out.sealed({
           records: c.records, rawBytes: c.rawBytes, firstTime: c.firstTime, data, notes: [...c.notes.values()],
         });
       } catch (err) {
-        this.out.lost(c.records, c.rawBytes, err);
+        this.lost(c.records, c.rawBytes, err);
       } finally {
         this.sealing.shift();
         this.release(entry.raw);
@@ -182,7 +182,20 @@ export class Chunker {
   }
 
   private hand(chunk: SealedChunk): void {
-    this.handing = this.handing.then(() => this.out.sealed(chunk)).catch((err) => this.out.lost(0, 0, err));
+    this.chain(() => this.out.sealed(chunk).catch((err) => this.lost(0, 0, err)));
+  }
+
+  /** Each link stands alone: whatever one throws, the links after it still run, in order. */
+  private chain(link: () => Promise<void>): void {
+    this.handing = this.handing.then(link).catch(() => {});
+  }
+
+  private lost(records: number, rawBytes: number, err: unknown): void {
+    try {
+      this.out.lost(records, rawBytes, err);
+    } catch {
+      // Counting a loss must not stop the chunks behind it.
+    }
   }
 
   private release(raw: number): void {
