@@ -74,8 +74,15 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-// Writes to pipes and files are synchronous on Linux, so exiting at once loses no output.
-main(process.argv.slice(2)).then((code) => process.exit(code), (err) => {
+/**
+ * Exit once everything written has left: a pipe to a slow reader (the menus)
+ * may still hold output, and process.exit() would cut it.
+ */
+function exitAfterOutput(code: number): void {
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}
+
+main(process.argv.slice(2)).then(exitAfterOutput, (err) => {
   process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
+  exitAfterOutput(1);
 });

@@ -5,6 +5,7 @@
 import { controlSocketOf } from '../config/store.ts';
 import { UsageError } from '../errors.ts';
 import type { FailedEntry, StoredObject } from '../sms/store.ts';
+import { PAGE_ROWS } from '../daemon/control-protocol.ts';
 import { request } from './control-client.ts';
 import type { Ctx } from './context.ts';
 
@@ -23,6 +24,18 @@ export function parseLimit(text: string | undefined, dflt = 1000): number {
   const n = /^\s*\d+\s*$/.test(text) ? Number(text) : NaN;
   if (!Number.isSafeInteger(n) || n < 1 || n > MAX_LIMIT) throw new UsageError(`--limit: must be a whole number from 1 to ${MAX_LIMIT} (got ${JSON.stringify(text.slice(0, 40))})`);
   return n;
+}
+
+/** A list from the daemon, page by page, each page asked for after the last row of the one before. */
+async function* pages<T>(sock: string, cmd: string, limit: number, cursor: (last: T) => unknown): AsyncGenerator<T[]> {
+  let after: unknown;
+  for (let left = limit; left > 0;) {
+    const page = await request<T[]>(sock, cmd, { limit: Math.min(left, PAGE_ROWS), after });
+    if (page.length > 0) yield page;
+    if (page.length < Math.min(left, PAGE_ROWS)) return;
+    left -= page.length;
+    after = cursor(page[page.length - 1]!);
+  }
 }
 
 export function failedLine(f: FailedEntry): string {
@@ -63,13 +76,11 @@ export async function objectsCommand(ctx: Ctx, args: string[], opts: ObjectOptio
     case 'list': {
       const limit = parseLimit(opts.limit);
       if (opts.failed) {
-        const failed = await request<FailedEntry[]>(sock, 'objects-failed', { limit });
-        ctx.out.done({ failed }, failed.length ? failed.map(failedLine).join('\n') : 'no entry was refused by the SMS');
-        return 0;
+        return ctx.out.list('failed', pages<FailedEntry>(sock, 'objects-failed', limit,
+          (f) => ({ failedAt: f.failedAt, type: f.type, value: f.value })), failedLine, 'no entry was refused by the SMS');
       }
-      const objects = await request<StoredObject[]>(sock, 'objects-list', { limit });
-      ctx.out.done({ objects }, objects.length ? objects.map(line).join('\n') : 'no objects');
-      return 0;
+      return ctx.out.list('objects', pages<StoredObject>(sock, 'objects-list', limit,
+        (o) => ({ type: o.type, value: o.value })), line, 'no objects');
     }
     default:
       throw new UsageError(sub ? `unknown objects command "${sub}"` : 'objects needs a command: add, remove, list, expire');

@@ -3,6 +3,9 @@
 
 export const MAX_CONTROL_LINE = 1024 * 1024;
 
+/** Rows in one page of a list (objects, refused entries): its answer stays far inside MAX_CONTROL_LINE. */
+export const PAGE_ROWS = 500;
+
 export interface ControlRequest {
   cmd: string;
   args?: Record<string, unknown>;

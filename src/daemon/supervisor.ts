@@ -16,6 +16,7 @@ import { SmsRoom } from '../sms/room.ts';
 import path from 'node:path';
 import { setAddonExtractDir } from '../native/addons.ts';
 import { ControlServer } from './control.ts';
+import { PAGE_ROWS } from './control-protocol.ts';
 import { buildStatus, type Status } from './status.ts';
 import { VERSION } from './version.ts';
 
@@ -26,11 +27,11 @@ function spoolOptions(c: Config): SpoolOptions {
   };
 }
 
-/** A list's row limit from a control request: a whole number of rows, never unbounded. */
+/** A page's row limit from a control request: a whole number of rows, at most a page. */
 function limitArg(a: Record<string, unknown>): number {
-  const n = a.limit ?? 1000;
-  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1 || n > 100_000) {
-    throw new AgentError('E_USAGE', 'limit: must be a whole number from 1 to 100000');
+  const n = a.limit ?? PAGE_ROWS;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1 || n > PAGE_ROWS) {
+    throw new AgentError('E_USAGE', `limit: must be a whole number from 1 to ${PAGE_ROWS}`);
   }
   return n;
 }
@@ -85,8 +86,9 @@ export class Agent {
     this.control.handle('objects-add', (a) => sms.add(a));
     this.control.handle('objects-remove', (a) => sms.remove(a));
     this.control.handle('objects-expire', (a) => sms.expire(a));
-    this.control.handle('objects-list', (a) => sms.list(limitArg(a)));
-    this.control.handle('objects-failed', (a) => sms.failed(limitArg(a)));
+    // Lists are asked for page by page (the CLI streams them): an answer stays far below the control line limit.
+    this.control.handle('objects-list', (a) => sms.list(limitArg(a), a.after));
+    this.control.handle('objects-failed', (a) => sms.failed(limitArg(a), a.after));
     this.control.handle('sms-retry', (a) => sms.retry(a));
     this.control.handle('sms-purge', () => sms.purge());
     this.control.handle('sms-status', () => sms.stats());

@@ -63,7 +63,7 @@ export class SmsRoom {
     const policy: Policy | undefined = c.sms.enabled ? smsPolicy(c) : undefined;
     this.config = c;
     this.store.configure({ ttlMs: c.sms.objectTtlDays * 86_400_000, maxObjects: c.sms.maxObjects });
-    this.store.setPolicy(policy);
+    this.store.setPolicy(policy).catch((err) => this.log.error({ err }, 'applying the distribution filter failed'));
     const sending = c.sms.enabled || this.store.isPurging;
     this.distributor.configure(sending && c.sms.server ? new SmsClient(smsTarget(c)) : undefined, distributorOptions(c));
   }
@@ -136,13 +136,17 @@ export class SmsRoom {
     return { expired };
   }
 
-  list(limit: number): StoredObject[] {
-    return this.store.list(limit);
+  /** One page of objects, after the cursor the previous page ended on. */
+  list(limit: number, after?: unknown): StoredObject[] {
+    const a = after as { type?: unknown; value?: unknown } | undefined;
+    return this.store.list(limit, a ? { type: String(a.type ?? ''), value: String(a.value ?? '') } : undefined);
   }
 
   /** Entries the SMS refused, with its answer, newest first. */
-  failed(limit: number): FailedEntry[] {
-    return this.store.failedEntries(limit);
+  failed(limit: number, before?: unknown): FailedEntry[] {
+    const b = before as { failedAt?: unknown; type?: unknown; value?: unknown } | undefined;
+    return this.store.failedEntries(limit,
+      b ? { failedAt: Number(b.failedAt), type: String(b.type ?? ''), value: String(b.value ?? '') } : undefined);
   }
 
   /** Send entries set aside again (all, or TYPE VALUE): the operator fixed what the SMS refused. */
@@ -173,6 +177,7 @@ export class SmsRoom {
 
   async stop(): Promise<void> {
     this.flush();
+    this.store.close();
     await this.distributor.stop();
   }
 }

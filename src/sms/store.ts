@@ -64,6 +64,8 @@ export function mergeSightings(a: SuspiciousObject, b: SuspiciousObject): Suspic
 
 /** A sighting this soon after the last one changes nothing worth a write (expiry is days away). */
 const REFRESH_MS = 60_000;
+/** Objects reconciled per transaction when the policy changes; the event loop gets a turn between slices. */
+const SLICE = 1000;
 
 export class ObjectStore {
   private readonly db: Db;
@@ -72,6 +74,10 @@ export class ObjectStore {
   /** The distribution policy; undefined while distribution is off (nothing is reconciled). */
   private policy: Policy | undefined;
   private purging = false;
+  /** The policy the outbox was last reconciled for: a reload that does not change it costs nothing. */
+  private policyKey: string | undefined;
+  /** Bumped by each reconcile of everything: a newer one (or close) ends an older one between slices. */
+  private generation = 0;
   private readonly s;
 
   constructor(db: Db, opts: StoreOptions) {
@@ -90,10 +96,15 @@ export class ObjectStore {
       oldest: db.prepare<[], ObjRow>('SELECT * FROM sms_object ORDER BY expires_at LIMIT 1'),
       expired: db.prepare<[number], ObjRow>('SELECT * FROM sms_object WHERE expires_at <= ? ORDER BY expires_at LIMIT 1000'),
       setExpiry: db.prepare('UPDATE sms_object SET expires_at = ? WHERE type = ? AND value = ?'),
-      all: db.prepare<[], ObjRow>('SELECT * FROM sms_object ORDER BY type, value'),
+      listPage: db.prepare<[string, string, number], ObjRow>(
+        'SELECT * FROM sms_object WHERE (type, value) > (?, ?) ORDER BY type, value LIMIT ?'),
+      objPage: db.prepare<[string, string, number], { type: ObjectType; value: string }>(
+        'SELECT type, value FROM sms_object WHERE (type, value) > (?, ?) ORDER BY type, value LIMIT ?'),
+      sentPage: db.prepare<[string, string, number], { type: ObjectType; value: string }>(
+        'SELECT type, value FROM sms_sent WHERE (type, value) > (?, ?) ORDER BY type, value LIMIT ?'),
+      boxPage: db.prepare<[string, string, number], { type: ObjectType; value: string }>(
+        'SELECT type, value FROM sms_outbox WHERE (type, value) > (?, ?) ORDER BY type, value LIMIT ?'),
       sent: db.prepare<[string, string], { tags: string }>('SELECT tags FROM sms_sent WHERE type = ? AND value = ?'),
-      sentAll: db.prepare<[], { type: ObjectType; value: string }>('SELECT type, value FROM sms_sent'),
-      boxAll: db.prepare<[], { type: ObjectType; value: string }>('SELECT type, value FROM sms_outbox'),
       sentPut: db.prepare(`INSERT INTO sms_sent (type, value, tags, sent_at) VALUES (?, ?, ?, ?)
         ON CONFLICT (type, value) DO UPDATE SET tags = excluded.tags, sent_at = excluded.sent_at`),
       sentDel: db.prepare('DELETE FROM sms_sent WHERE type = ? AND value = ?'),
@@ -113,8 +124,9 @@ export class ObjectStore {
       boxCountType: db.prepare<[string, string], { n: number }>('SELECT count(*) AS n FROM sms_outbox WHERE failed = 0 AND op = ? AND type = ?'),
       boxAttempt: db.prepare('UPDATE sms_outbox SET attempts = attempts + 1, last_error = ? WHERE type = ? AND value = ?'),
       boxFail: db.prepare('UPDATE sms_outbox SET failed = 1, last_error = ?, failed_at = ? WHERE type = ? AND value = ?'),
-      boxFailed: db.prepare<[number], FailedEntry>(`SELECT type, value, op, last_error AS error, failed_at AS failedAt, attempts
-        FROM sms_outbox WHERE failed = 1 ORDER BY failed_at DESC LIMIT ?`),
+      boxFailed: db.prepare<[number, string, string, number], FailedEntry>(`SELECT type, value, op, last_error AS error,
+        failed_at AS failedAt, attempts FROM sms_outbox WHERE failed = 1 AND (failed_at, type, value) < (?, ?, ?)
+        ORDER BY failed_at DESC, type DESC, value DESC LIMIT ?`),
       boxRetryAll: db.prepare('UPDATE sms_outbox SET failed = 0, attempts = 0, last_error = NULL, failed_at = NULL WHERE failed = 1'),
       boxRetry: db.prepare(`UPDATE sms_outbox SET failed = 0, attempts = 0, last_error = NULL, failed_at = NULL
         WHERE failed = 1 AND type = ? AND value = ?`),
@@ -129,10 +141,17 @@ export class ObjectStore {
     this.opts = opts;
   }
 
-  /** Distribution on (with its policy) or off; a change recomputes every outbox row. */
-  setPolicy(policy: Policy | undefined): void {
+  /**
+   * Distribution on (with its policy) or off. A change recomputes every
+   * outbox row, in slices (resolves when done); the same policy again
+   * changes nothing and costs nothing.
+   */
+  setPolicy(policy: Policy | undefined): Promise<void> {
+    const key = JSON.stringify(policy ?? null);
+    if (key === this.policyKey) return Promise.resolve();
     this.policy = policy;
-    this.reconcileAll();
+    this.policyKey = key;
+    return this.reconcileAll();
   }
 
   get isPurging(): boolean {
@@ -143,7 +162,7 @@ export class ObjectStore {
   purge(): number {
     this.purging = true;
     this.counters.set('sms_purging', 1);
-    this.reconcileAll();
+    void this.reconcileAll().catch(() => {});
     return this.s.sentCount.get()!.n;
   }
 
@@ -152,7 +171,7 @@ export class ObjectStore {
     if (!this.purging || this.s.sentCount.get()!.n > 0) return false;
     this.purging = false;
     this.counters.set('sms_purging', 0);
-    this.reconcileAll();
+    void this.reconcileAll().catch(() => {});
     return true;
   }
 
@@ -226,13 +245,9 @@ export class ObjectStore {
     return r ? toObject(r) : undefined;
   }
 
-  list(limit: number): StoredObject[] {
-    const out: StoredObject[] = [];
-    for (const r of this.s.all.iterate()) {
-      if (out.length >= limit) break;
-      out.push(toObject(r));
-    }
-    return out;
+  /** Objects by type and value, `limit` of them after (type, value): one page of a list of any length. */
+  list(limit: number, after: { type: string; value: string } = { type: '', value: '' }): StoredObject[] {
+    return this.s.listPage.all(after.type, after.value, limit).map(toObject);
   }
 
   /** What the outbox row for (type, value) must be, from the object, the policy and what was sent. */
@@ -253,14 +268,47 @@ export class ObjectStore {
     }
   }
 
-  reconcileAll(): void {
-    this.db.transaction(() => {
-      for (const r of this.s.all.all()) this.reconcile(r.type, r.value);
-      // Entries whose object is gone: on the SMS (to delete) or still queued (to drop).
-      for (const r of [...this.s.sentAll.all(), ...this.s.boxAll.all()]) {
-        if (!this.s.get.get(r.type, r.value)) this.reconcile(r.type, r.value);
+  /** Every object, then every entry whose object is gone (on the SMS: to delete; queued: to drop), a slice at a time. */
+  private *slices(): Generator<void> {
+    for (const page of [this.s.objPage, this.s.sentPage, this.s.boxPage]) {
+      const objects = page === this.s.objPage;
+      let after: { type: string; value: string } = { type: '', value: '' };
+      for (;;) {
+        const rows = page.all(after.type, after.value, SLICE);
+        this.db.transaction(() => {
+          for (const r of rows) if (objects || !this.s.get.get(r.type, r.value)) this.reconcile(r.type, r.value);
+        })();
+        if (rows.length < SLICE) break;
+        after = rows[rows.length - 1]!;
+        yield;
       }
-    })();
+    }
+  }
+
+  /**
+   * Reconcile every row: the first slice now, the rest each on its own turn
+   * of the event loop, so that a store of a million objects never stops
+   * ingest from draining its sockets. Resolves when done (or superseded).
+   */
+  reconcileAll(): Promise<void> {
+    const gen = ++this.generation;
+    const it = this.slices();
+    return new Promise((resolve, reject) => {
+      const step = () => {
+        try {
+          if (gen !== this.generation || it.next().done) resolve();
+          else setImmediate(step);
+        } catch (err) {
+          reject(err);
+        }
+      };
+      step();
+    });
+  }
+
+  /** No reconcile goes on after this (the database is about to close). */
+  close(): void {
+    this.generation++;
   }
 
   // The distributor's side of the outbox.
@@ -301,9 +349,10 @@ export class ObjectStore {
     this.s.boxFail.run(error, now, row.type, row.value);
   }
 
-  /** The entries set aside, newest first. */
-  failedEntries(limit: number): FailedEntry[] {
-    return this.s.boxFailed.all(limit);
+  /** The entries set aside, newest first: `limit` of them after `before` (one page). */
+  failedEntries(limit: number, before?: { failedAt: number; type: string; value: string }): FailedEntry[] {
+    const b = before ?? { failedAt: Number.MAX_SAFE_INTEGER, type: '', value: '' };
+    return this.s.boxFailed.all(b.failedAt, b.type, b.value, limit);
   }
 
   /** Put entries set aside back in the queue (all, or one), once the operator fixed the cause. */
@@ -321,7 +370,7 @@ export class ObjectStore {
       onSms: this.s.sentCount.get()!.n,
       pending: box.pending,
       failed: box.failed,
-      lastFailure: box.failed > 0 ? this.s.boxFailed.get(1) ?? null : null,
+      lastFailure: box.failed > 0 ? this.failedEntries(1)[0] ?? null : null,
       sent: { adds: this.counters.get('sms_sent_adds'), deletes: this.counters.get('sms_sent_deletes') },
       expired: this.counters.get('sms_objects_expired'),
       evicted: this.counters.get('sms_objects_evicted'),

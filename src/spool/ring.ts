@@ -112,9 +112,7 @@ export class Ring {
       remove: db.prepare('DELETE FROM chunk WHERE first_seq = ?'),
       upTo: db.prepare<[number], MetaRow>(`SELECT ${META_COLS} FROM chunk WHERE last_seq <= ? ORDER BY first_seq`),
       removeUpTo: db.prepare('DELETE FROM chunk WHERE last_seq <= ?'),
-      totals: db.prepare<[], { chunks: number; records: number | null; bytes: number | null; raw: number | null; lastSeq: number | null }>(
-        'SELECT count(*) AS chunks, sum(records) AS records, sum(bytes) AS bytes, sum(raw_bytes) AS raw, max(last_seq) AS lastSeq FROM chunk'),
-      stored: db.prepare<[], { n: number | null }>('SELECT sum(bytes) AS n FROM chunk'),
+      newest: db.prepare<[], { last_seq: number }>('SELECT last_seq FROM chunk ORDER BY first_seq DESC LIMIT 1'),
       pages: db.prepare<[], { n: number }>('SELECT page_count - freelist_count AS n FROM pragma_page_count(), pragma_freelist_count()'),
     };
   }
@@ -150,6 +148,7 @@ export class Ring {
       const victim = this.stmt.oldest.get();
       if (!victim) return false;
       this.stmt.remove.run(victim.first_seq);
+      this.held(-1, victim);
       const f = this.flight;
       if (f && victim.first_seq >= f.firstSeq && victim.last_seq <= f.sentThrough) {
         f.limbo.chunks++;
@@ -160,6 +159,14 @@ export class Ring {
       }
     }
     return true;
+  }
+
+  /** The running totals of what the table holds; every insert and delete moves them in its own transaction. */
+  private held(sign: 1 | -1, m: { records: number; bytes: number; raw_bytes?: number; rawBytes?: number }): void {
+    this.counters.add('held_chunks', sign);
+    this.counters.add('held_records', sign * m.records);
+    this.counters.add('held_bytes', sign * m.bytes);
+    this.counters.add('held_raw_bytes', sign * (m.raw_bytes ?? m.rawBytes ?? 0));
   }
 
   private countLoss(kind: 'dropped' | 'corrupt', records: number, rawBytes: number): void {
@@ -186,6 +193,7 @@ export class Ring {
       }
       this.stmt.insert.run(firstSeq, lastSeq, chunk.records, chunk.rawBytes, chunk.data.length, chunk.firstTime,
         Date.now(), zlib.crc32(chunk.data), chunk.data);
+      this.held(1, { records: chunk.records, bytes: chunk.data.length, rawBytes: chunk.rawBytes });
       return {
         firstSeq, lastSeq, records: chunk.records, rawBytes: chunk.rawBytes, bytes: chunk.data.length,
         firstTime: chunk.firstTime,
@@ -208,7 +216,10 @@ export class Ring {
     if (!row) return undefined;
     if (zlib.crc32(row.data) === row.crc) return row.data;
     this.db.transaction(() => {
-      if (this.stmt.remove.run(meta.firstSeq).changes > 0) this.countLoss('corrupt', meta.records, meta.rawBytes);
+      if (this.stmt.remove.run(meta.firstSeq).changes > 0) {
+        this.held(-1, meta);
+        this.countLoss('corrupt', meta.records, meta.rawBytes);
+      }
     })();
     return undefined;
   }
@@ -270,7 +281,10 @@ export class Ring {
     return this.db.transaction(() => {
       let records = 0;
       const rows = this.stmt.upTo.all(upToSeq);
-      for (const r of rows) records += r.records;
+      for (const r of rows) {
+        records += r.records;
+        this.held(-1, r);
+      }
       this.stmt.removeUpTo.run(upToSeq);
       this.counters.add('released_chunks', rows.length);
       this.counters.add('released_records', records);
@@ -288,7 +302,7 @@ export class Ring {
 
   /** Compressed bytes of the chunks held: how full the spool is. */
   storedBytes(): number {
-    return this.stmt.stored.get()!.n ?? 0;
+    return this.counters.get('held_bytes');
   }
 
   /** Bytes on disk now (database and WAL): cheap, for frequent checks. */
@@ -301,15 +315,14 @@ export class Ring {
   }
 
   stats(): RingStats {
-    const t = this.stmt.totals.get()!;
     const first = this.stmt.oldest.get();
     return {
-      chunks: t.chunks,
-      records: t.records ?? 0,
-      bytes: t.bytes ?? 0,
-      rawBytes: t.raw ?? 0,
+      chunks: this.counters.get('held_chunks'),
+      records: this.counters.get('held_records'),
+      bytes: this.counters.get('held_bytes'),
+      rawBytes: this.counters.get('held_raw_bytes'),
       firstSeq: first?.first_seq ?? null,
-      lastSeq: t.lastSeq,
+      lastSeq: first ? this.stmt.newest.get()!.last_seq : null,
       oldestTime: first?.first_time ?? null,
       nextSeq: Math.max(this.counters.get('next_seq'), 1),
       diskBytes: diskBytes(this.file),

@@ -65,4 +65,16 @@ export const MIGRATIONS: readonly string[] = [
   -- When the SMS refused an entry (sms_outbox.failed = 1): shown to the operator with its answer.
   ALTER TABLE sms_outbox ADD COLUMN failed_at INTEGER;
   `,
+  `
+  -- What the chunk table holds, kept as running totals (spool/ring.ts) so that
+  -- no commit, status or heartbeat sums a table that may hold gigabytes.
+  INSERT INTO counter (name, value) SELECT 'held_chunks', count(*) FROM chunk WHERE true
+    ON CONFLICT (name) DO UPDATE SET value = excluded.value;
+  INSERT INTO counter (name, value) SELECT 'held_records', coalesce(sum(records), 0) FROM chunk WHERE true
+    ON CONFLICT (name) DO UPDATE SET value = excluded.value;
+  INSERT INTO counter (name, value) SELECT 'held_bytes', coalesce(sum(bytes), 0) FROM chunk WHERE true
+    ON CONFLICT (name) DO UPDATE SET value = excluded.value;
+  INSERT INTO counter (name, value) SELECT 'held_raw_bytes', coalesce(sum(raw_bytes), 0) FROM chunk WHERE true
+    ON CONFLICT (name) DO UPDATE SET value = excluded.value;
+  `,
 ];

@@ -64,6 +64,7 @@ function quietOut(): Out & { failure?: unknown } {
       o.failure = err;
       return 2;
     },
+    list: async () => 0,
   };
   return o;
 }

@@ -6,7 +6,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cli, startAgent, until, type RunningAgent } from '../helpers/agent.ts';
+import { agentCommand, agentConfig, cli, RunningAgent, startAgent, until } from '../helpers/agent.ts';
+import { ObjectStore } from '../../src/sms/store.ts';
+import { openState } from '../../src/state/db.ts';
+import { spawn } from 'node:child_process';
 import { sendTcp } from '../helpers/senders.ts';
 import { ccLine, eventually, HOST, PRODUCT, smsSection, startSimulator, type Sim } from '../helpers/sms.ts';
 import { tmpdir } from '../helpers/tmp.ts';
@@ -252,6 +255,45 @@ describe('distribution through the daemon', () => {
     await until(() => a.status().sms!.failed === 0, 10_000, 'nothing set aside');
     expect(a.status().health).toMatchObject({ state: 'ok', problems: [] });
     expect(a.cli('objects', 'list', '--limit', 'abc').code).toBe(2);
+  });
+
+  it('lists any number of objects, page by page, to a reader slower than the agent', async () => {
+    const dir = tmpdir();
+    const config = await agentConfig(dir, { spool: { chunkMaxAgeMs: 200 } });
+    {
+      // 7,000 objects held before the agent starts (adding them one by one through the CLI would take minutes).
+      const state = openState(config.daemon!.stateDir as string, { durability: 'normal' });
+      const store = new ObjectStore(state.db, { ttlMs: 86_400_000, maxObjects: 100_000 });
+      store.upsertMany(Array.from({ length: 7000 }, (_, i) => ({
+        type: 'ipv4' as const, value: `198.18.${i >> 8}.${i & 255}`, risk: 'high' as const, category: 'suspicious-object' as const, source: 'test',
+      })));
+      state.db.close();
+    }
+    const file = path.join(dir, 'config.json');
+    fs.writeFileSync(file, JSON.stringify(config), { mode: 0o600 });
+    agent = await new RunningAgent(file, config).ready();
+    const slowly = async (args: string[]) => {
+      const [cmd, pre] = agentCommand();
+      const p = spawn(cmd, [...pre, '--config', file, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const chunks: Buffer[] = [];
+      p.stdout.on('data', (d: Buffer) => {
+        chunks.push(d);
+        p.stdout.pause();
+        setTimeout(() => p.stdout.resume(), 5);
+      });
+      const code = await new Promise<number | null>((r) => p.once('close', r));
+      return { code, out: Buffer.concat(chunks).toString('utf8') };
+    };
+    const all = await slowly(['--json', 'objects', 'list', '--limit', '7000']);
+    expect(all.code).toBe(0);
+    const parsed = JSON.parse(all.out);
+    expect(parsed.ok).toBe(true);
+    expect(parsed.objects).toHaveLength(7000);
+    expect(new Set(parsed.objects.map((o: { value: string }) => o.value)).size).toBe(7000);
+    expect(JSON.parse((await slowly(['--json', 'objects', 'list', '--limit', '100000'])).out).objects).toHaveLength(7000);
+    expect(JSON.parse((await slowly(['--json', 'objects', 'list', '--limit', '1234'])).out).objects).toHaveLength(1234);
+    const human = await slowly(['objects', 'list', '--limit', '7000']);
+    expect(human.out.trimEnd().split('\n')).toHaveLength(7000);
   });
 
   it('turning distribution off deletes nothing; purge takes back what was sent', async () => {

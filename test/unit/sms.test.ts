@@ -3,7 +3,7 @@
 // coalesces, and how strict the simulator is.
 
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SmsClient, SmsRefused } from '../../src/sms/client.ts';
 import { extractObjects } from '../../src/sms/extract.ts';
 import { normaliseDomain, normaliseValue } from '../../src/sms/object.ts';
@@ -127,6 +127,33 @@ describe('the outbox', () => {
     expect(s.stats().pending).toBe(2);
     s.setPolicy(POLICY);
     expect(s.stats().pending).toBe(1);
+    state.db.close();
+  });
+
+  it('recomputes the outbox only when the filter changes, and then a slice at a time', async () => {
+    const state = openState(tmpdir(), { durability: 'normal' });
+    const s = new ObjectStore(state.db, { ttlMs: 86_400_000, maxObjects: 100_000 });
+    await s.setPolicy(POLICY);
+    const many = Array.from({ length: 5000 }, (_, i) => ({ ...row('ipv4', `198.51.${i >> 8}.${i & 255}`), risk: 'medium' as const }));
+    s.upsertMany(many);
+    expect(s.stats().pending).toBe(5000);
+    // A reload with the same filter (a new but equal object) does no work.
+    const reconcile = vi.spyOn(s as unknown as { reconcile: () => void }, 'reconcile');
+    await s.setPolicy({ ...POLICY });
+    expect(reconcile).not.toHaveBeenCalled();
+    // A new filter: the event loop gets its turns while 5,000 objects are recomputed.
+    let turns = 0;
+    let done = false;
+    const spin = () => {
+      turns++;
+      if (!done) setImmediate(spin);
+    };
+    setImmediate(spin);
+    await s.setPolicy({ ...POLICY, riskLevel: 'high' });
+    done = true;
+    expect(reconcile).toHaveBeenCalledTimes(5000);
+    expect(turns).toBeGreaterThanOrEqual(4);
+    expect(s.stats().pending).toBe(0);
     state.db.close();
   });
 

@@ -136,6 +136,34 @@ describe('spool', () => {
     state.db.close();
   });
 
+  it('keeps what it holds as running totals, exact across commits, evictions, corrupt chunks and releases', async () => {
+    const { state, spool } = openSpool(tmpdir(), { chunkMaxBytes: 64 * 1024 });
+    const table = () => state.db.prepare(`SELECT count(*) AS chunks, coalesce(sum(records), 0) AS records,
+      coalesce(sum(bytes), 0) AS bytes, coalesce(sum(raw_bytes), 0) AS rawBytes FROM chunk`).get();
+    const held = () => { const s = spool.stats(); return { chunks: s.chunks, records: s.records, bytes: s.bytes, rawBytes: s.rawBytes }; };
+    // Past the 8 MiB budget: the oldest chunks are evicted.
+    for (let i = 0; i < 9000; i++) {
+      if (!spool.chunker.writable) await new Promise<void>((r) => spool.chunker.onDrain(r));
+      spool.chunker.append(noisy(i), Date.now());
+    }
+    await spool.flush();
+    expect(spool.stats().dropped.chunks).toBeGreaterThan(0);
+    expect(held()).toEqual(table());
+    expect(spool.ring.storedBytes()).toBe((table() as { bytes: number }).bytes);
+    // A damaged chunk found on read is removed.
+    const victim = spool.ring.next(0)!;
+    state.db.prepare('UPDATE chunk SET crc = crc + 1 WHERE first_seq = ?').run(victim.firstSeq);
+    expect(spool.ring.data(victim)).toBeUndefined();
+    expect(held()).toEqual(table());
+    // An acknowledged upload releases.
+    spool.ring.release(spool.ring.next(0)!.lastSeq + 5);
+    expect(held()).toEqual(table());
+    // The totals are counters read by key, not sums over the table.
+    expect(state.db.prepare("SELECT value FROM counter WHERE name = 'held_bytes'").get()).toEqual({ value: held().bytes });
+    expect(spool.stats().lastSeq).toBe((state.db.prepare('SELECT max(last_seq) AS n FROM chunk').get() as { n: number }).n);
+    state.db.close();
+  });
+
   it('moves a damaged database aside and starts anew instead of refusing to start', () => {
     const dir = tmpdir();
     fs.writeFileSync(path.join(dir, 'state.db'), crypto.randomBytes(64 * 1024));
