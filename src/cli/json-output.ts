@@ -144,6 +144,8 @@ const SMS_STATS: readonly FieldDoc[] = [
   f('expired', 'number', 'objects expired'),
   f('evicted', 'number', 'objects evicted to make room (sms.maxObjects)'),
   f('purging', 'boolean', 'sms purge is taking back every entry'),
+  f('diskBytes', 'number', 'objects.db and its WAL on disk (apart from the spool\'s budget; bounded by sms.maxObjects)'),
+  f('recoveredFrom', 'string|null', 'where a damaged objects.db was moved at start, if it was'),
   f('distribution', 'object', 'the sender'),
   f('distribution.state', 'string', 'off, idle, sending, retrying or stopped'),
   f('distribution.requests', 'number', 'requests made'),

@@ -72,6 +72,7 @@ export function buildStatus(i: StatusInputs, now = Date.now()): Status {
   for (const s of i.sources) if (s.state === 'failed') problems.push(`source ${s.name} failed: ${s.lastError ?? 'unknown error'}`);
   if (i.spool.commitErrors > 0 && i.spool.lastError) problems.push(`spool: ${i.spool.lastError}`);
   if (i.recoveredFrom) problems.push(`state database was damaged and moved to ${i.recoveredFrom}`);
+  if (i.sms?.recoveredFrom) problems.push(`objects database was damaged and moved to ${i.sms.recoveredFrom}`);
   if (i.tmsp) {
     const up = i.tmsp.upload;
     if (up.consecutiveFailures > 0) problems.push(`not forwarding to TMSP: ${up.lastError ?? 'upload failing'}`);

@@ -12,6 +12,7 @@ import { openState, type OpenedDb } from '../state/db.ts';
 import { AgentError } from '../errors.ts';
 import type { TmspLink } from '../tmsp/link.ts';
 import type { UploadTotals } from '../tmsp/uploader.ts';
+import { openObjects } from '../sms/database.ts';
 import { SmsRoom } from '../sms/room.ts';
 import path from 'node:path';
 import { setAddonExtractDir } from '../native/addons.ts';
@@ -69,7 +70,8 @@ export class Agent {
     }
     this.spool = new Spool(state.db, state.file, spoolOptions(c), this.log);
     const ingest = (this.ingest = new Ingest(state.db, this.spool.chunker, c.ingest.maxMessageBytes, this.log));
-    const sms = (this.sms = new SmsRoom(state.db, c, this.log));
+    // The SMS room's own database, beside the spool's: objects never count against the spool's budget.
+    const sms = (this.sms = new SmsRoom(openObjects(c.daemon.stateDir, { durability: c.spool.durability }, state.db), c, this.log));
     ingest.intake.onDetection((line, fmt) => sms.detection(line, fmt));
     this.control.handle('ping', () => ({ pong: true }));
     this.control.handle('status', () => this.status());

@@ -7,7 +7,7 @@ import { applianceHostname } from '../config/identity.ts';
 import type { Config } from '../config/schema.ts';
 import { AgentError } from '../errors.ts';
 import type { Format } from '../protocol/record.ts';
-import type { Db } from '../state/db.ts';
+import { diskBytes, type OpenedDb } from '../state/db.ts';
 import { SmsClient, type SmsTarget } from './client.ts';
 import { Distributor, type DistributorOptions, type DistributorStats } from './distributor.ts';
 import { extractObjects } from './extract.ts';
@@ -36,7 +36,14 @@ function distributorOptions(c: Config): DistributorOptions {
 const MAX_QUEUED = 1000;
 const GATHER_MS = 1000;
 
-export type SmsStats = ReturnType<ObjectStore['stats']> & { enabled: boolean; distribution: DistributorStats };
+export type SmsStats = ReturnType<ObjectStore['stats']> & {
+  enabled: boolean;
+  /** objects.db and its WAL on disk: apart from the spool's budget, bounded by sms.maxObjects. */
+  diskBytes: number;
+  /** Where a damaged objects.db was moved at start, if it was. */
+  recoveredFrom: string | null;
+  distribution: DistributorStats;
+};
 
 export class SmsRoom {
   readonly store: ObjectStore;
@@ -46,10 +53,15 @@ export class SmsRoom {
   private readonly queued = new Map<string, SuspiciousObject>();
   private flushing: NodeJS.Timeout | undefined;
 
-  constructor(db: Db, c: Config, log: Logger) {
+  private readonly db: OpenedDb;
+
+  /** `db`: objects.db (sms/database.ts openObjects); the room closes it when it stops. */
+  constructor(db: OpenedDb, c: Config, log: Logger) {
     this.log = log.child({ room: 'sms' });
     this.config = c;
-    this.store = new ObjectStore(db, { ttlMs: c.sms.objectTtlDays * 86_400_000, maxObjects: c.sms.maxObjects });
+    this.db = db;
+    if (db.recoveredFrom) this.log.error({ movedTo: db.recoveredFrom }, 'objects database was damaged; moved aside and started anew');
+    this.store = new ObjectStore(db.db, { ttlMs: c.sms.objectTtlDays * 86_400_000, maxObjects: c.sms.maxObjects });
     this.distributor = new Distributor(this.store, distributorOptions(c), this.log);
   }
 
@@ -172,12 +184,16 @@ export class SmsRoom {
   }
 
   stats(): SmsStats {
-    return { enabled: this.config.sms.enabled, ...this.store.stats(), distribution: this.distributor.stats() };
+    return {
+      enabled: this.config.sms.enabled, ...this.store.stats(), diskBytes: diskBytes(this.db.file),
+      recoveredFrom: this.db.recoveredFrom ?? null, distribution: this.distributor.stats(),
+    };
   }
 
   async stop(): Promise<void> {
     this.flush();
     this.store.close();
     await this.distributor.stop();
+    this.db.db.close();
   }
 }

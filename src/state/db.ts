@@ -1,6 +1,8 @@
-// The one SQLite database: open it with the pragmas the spool's durability
-// and budget depend on, migrate it, and never let a damaged file wedge
-// start-up: a database SQLite cannot read is moved aside and started anew.
+// The agent's SQLite databases (state.db: spool, cursors, counters; the SMS
+// room's objects.db): open each with the pragmas durability and the budget
+// depend on, migrate it, keep it 0600 (it holds detections), and never let a
+// damaged file wedge start-up: a database SQLite cannot read is moved aside
+// and started anew.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -23,7 +25,6 @@ export interface OpenedDb {
   recoveredFrom?: string;
 }
 
-export const DB_FILE = 'state.db';
 export const PAGE_SIZE = 4096;
 /** WAL pages before SQLite checkpoints by itself. */
 export const WAL_AUTOCHECKPOINT_PAGES = 512;
@@ -45,14 +46,22 @@ function configure(db: Db, opts: OpenOptions): void {
   db.pragma('temp_store = FILE');
 }
 
-function migrate(db: Db): void {
+/** A database file and its schema, by version (PRAGMA user_version). */
+export interface DatabaseSpec {
+  file: string;
+  migrations: readonly string[];
+}
+
+export const STATE: DatabaseSpec = { file: 'state.db', migrations: MIGRATIONS };
+
+function migrate(db: Db, spec: DatabaseSpec): void {
   const version = db.pragma('user_version', { simple: true }) as number;
-  if (version > MIGRATIONS.length) {
-    throw new AgentError('E_STATE', `state database is schema version ${version}, newer than this program (${MIGRATIONS.length})`);
+  if (version > spec.migrations.length) {
+    throw new AgentError('E_STATE', `${spec.file} is schema version ${version}, newer than this program (${spec.migrations.length})`);
   }
-  for (let v = version; v < MIGRATIONS.length; v++) {
+  for (let v = version; v < spec.migrations.length; v++) {
     db.transaction(() => {
-      db.exec(MIGRATIONS[v]!);
+      db.exec(spec.migrations[v]!);
       db.pragma(`user_version = ${v + 1}`);
     })();
   }
@@ -67,7 +76,10 @@ function isDamage(err: unknown): boolean {
   return code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB';
 }
 
-function openOnce(file: string, opts: OpenOptions): Db {
+function openOnce(file: string, spec: DatabaseSpec, opts: OpenOptions): Db {
+  // SQLite creates files with the umask's mode, and its WAL takes the main file's: make the main file 0600 first.
+  fs.closeSync(fs.openSync(file, 'a', 0o600));
+  fs.chmodSync(file, 0o600);
   // better-sqlite3 takes the loaded addon object as well as a path; its typings only know the path.
   const nativeBinding = loadAddon('better_sqlite3') as unknown as string;
   // Exclusive locking: nobody else may wait for this database, so do not wait for anybody either.
@@ -75,7 +87,7 @@ function openOnce(file: string, opts: OpenOptions): Db {
   try {
     configure(db, opts);
     claim(db);
-    migrate(db);
+    migrate(db, spec);
     return db;
   } catch (err) {
     db.close();
@@ -84,10 +96,14 @@ function openOnce(file: string, opts: OpenOptions): Db {
 }
 
 export function openState(dir: string, opts: OpenOptions): OpenedDb {
+  return openDatabase(dir, STATE, opts);
+}
+
+export function openDatabase(dir: string, spec: DatabaseSpec, opts: OpenOptions): OpenedDb {
   fs.mkdirSync(dir, { recursive: true, mode: 0o750 });
-  const file = path.join(dir, DB_FILE);
+  const file = path.join(dir, spec.file);
   try {
-    return { db: openOnce(file, opts), file };
+    return { db: openOnce(file, spec, opts), file };
   } catch (err) {
     if ((err as { code?: string }).code === 'SQLITE_BUSY') {
       throw new AgentError('E_STATE', `${file} is in use by another tmsp-agent`, { cause: err });
@@ -97,7 +113,7 @@ export function openState(dir: string, opts: OpenOptions): OpenedDb {
     for (const suffix of ['', '-wal', '-shm']) {
       if (fs.existsSync(file + suffix)) fs.renameSync(file + suffix, aside + suffix);
     }
-    return { db: openOnce(file, opts), file, recoveredFrom: aside };
+    return { db: openOnce(file, spec, opts), file, recoveredFrom: aside };
   }
 }
 

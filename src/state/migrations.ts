@@ -1,5 +1,6 @@
-// Schema of the one state database, by version (PRAGMA user_version). Each
-// room owns its tables: spool → chunk; ingest → tail_cursor; all → counter.
+// Schema of state.db, by version (PRAGMA user_version). Each room owns its
+// tables: spool → chunk; ingest → tail_cursor; all → counter. (The SMS room
+// has its own database, objects.db: sms/database.ts.)
 // Never edit a shipped migration: add the next one.
 
 export const MIGRATIONS: readonly string[] = [
@@ -25,7 +26,8 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   `,
   `
-  -- The appliance's suspicious objects (sms/store.ts).
+  -- The appliance's suspicious objects, up to 0.1.0: they now live in
+  -- objects.db (sms/database.ts), which takes these rows over and drops them.
   CREATE TABLE sms_object (
     type       TEXT NOT NULL,       -- ipv4 | domain
     value      TEXT NOT NULL,       -- normalised
@@ -60,10 +62,6 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX sms_outbox_order ON sms_outbox (failed, queued_at);
   CREATE INDEX sms_outbox_kind ON sms_outbox (failed, op, type, tags, queued_at);
-  `,
-  `
-  -- When the SMS refused an entry (sms_outbox.failed = 1): shown to the operator with its answer.
-  ALTER TABLE sms_outbox ADD COLUMN failed_at INTEGER;
   `,
   `
   -- What the chunk table holds, kept as running totals (spool/ring.ts) so that

@@ -1,4 +1,4 @@
-// npm run bench [-- --json] [-- --records N] [-- --runs N] [-- --only=ingest|upload|sms|runtime]
+// npm run bench [-- --json] [-- --records N] [-- --runs N] [-- --only=ingest|objects|upload|sms|runtime]
 //
 // Measures the built agent (dist/tmsp-agent.cjs) from outside, on a fixed
 // workload sent over its unix datagram socket by a blocking sender:
@@ -229,6 +229,7 @@ async function main(): Promise<void> {
   const result: Record<string, unknown> = { records: N, rawBytes, runs: RUNS, node: process.version, qlen };
 
   if (values.only === '' || values.only === 'ingest') await ingestSection(file, rawBytes, qlen, result);
+  if (values.only === '' || values.only === 'objects') result.objects = await objectsSection();
 
   const why = uploadBenchAvailable();
   if (values.only !== '' && values.only !== 'upload') say('upload benchmark not asked for');
@@ -243,6 +244,29 @@ async function main(): Promise<void> {
   result.idle = idle;
   if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
   fs.rmSync(file, { force: true });
+}
+
+/**
+ * A burst of C&C traffic must not slow ingest or wear the flash: the same
+ * workload with no suspicious objects, and with one line in ten a C&C
+ * callback to a new public address, run interleaved (A B A B ...).
+ */
+async function objectsSection(): Promise<Record<string, unknown>> {
+  const variants = (['none', 'new10'] as const).map((mix) => {
+    const f = path.join(os.tmpdir(), `tmsp-bench-objects-${mix}-${N}.log`);
+    const d = workload(N, 20261122, mix);
+    fs.writeFileSync(f, d);
+    return { mix, file: f, rawBytes: d.length - N, runs: [] as Run[] };
+  });
+  for (let i = 0; i < RUNS; i++) for (const v of variants) v.runs.push(await runAgent(v.file, v.rawBytes, FLAGS));
+  const [none, burst] = variants.map((v) => ({ ...v, summary: summarise(v.runs) }));
+  show('objects: none', none!.summary);
+  show('objects: 10% new C&C', burst!.summary);
+  const ratio = (k: keyof Run) => burst!.summary[k] / none!.summary[k];
+  say(`  10% new C&C / none: throughput ${ratio('recordsPerSec').toFixed(2)}x, cpu ${ratio('cpuPerMillion').toFixed(2)}x, ` +
+    `write amplification ${ratio('writeAmplification').toFixed(2)}x (target: within 15%)`);
+  for (const v of variants) fs.rmSync(v.file, { force: true });
+  return { none: none!.summary, new10: burst!.summary };
 }
 
 async function ingestSection(file: string, rawBytes: number, qlen: number, result: Record<string, unknown>): Promise<void> {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { agentCommand, agentConfig, cli, RunningAgent, startAgent, until } from '../helpers/agent.ts';
 import { ObjectStore } from '../../src/sms/store.ts';
-import { openState } from '../../src/state/db.ts';
+import { openObjects } from '../../src/sms/database.ts';
 import { spawn } from 'node:child_process';
 import { sendTcp } from '../helpers/senders.ts';
 import { ccLine, eventually, HOST, PRODUCT, smsSection, startSimulator, type Sim } from '../helpers/sms.ts';
@@ -262,7 +262,7 @@ describe('distribution through the daemon', () => {
     const config = await agentConfig(dir, { spool: { chunkMaxAgeMs: 200 } });
     {
       // 7,000 objects held before the agent starts (adding them one by one through the CLI would take minutes).
-      const state = openState(config.daemon!.stateDir as string, { durability: 'normal' });
+      const state = openObjects(config.daemon!.stateDir as string, { durability: 'normal' });
       const store = new ObjectStore(state.db, { ttlMs: 86_400_000, maxObjects: 100_000 });
       store.upsertMany(Array.from({ length: 7000 }, (_, i) => ({
         type: 'ipv4' as const, value: `198.18.${i >> 8}.${i & 255}`, risk: 'high' as const, category: 'suspicious-object' as const, source: 'test',

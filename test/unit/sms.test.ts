@@ -2,6 +2,7 @@
 // normalised, which pass the filter with which tags, how the outbox
 // coalesces, and how strict the simulator is.
 
+import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SmsClient, SmsRefused } from '../../src/sms/client.ts';
@@ -9,6 +10,7 @@ import { extractObjects } from '../../src/sms/extract.ts';
 import { normaliseDomain, normaliseValue } from '../../src/sms/object.ts';
 import { qualifies, tagData, type Policy } from '../../src/sms/policy.ts';
 import { ObjectStore } from '../../src/sms/store.ts';
+import { openObjects } from '../../src/sms/database.ts';
 import { openState } from '../../src/state/db.ts';
 import { classify } from '../../src/ingest/parse/index.ts';
 import { parseTagData, SmsSimulator } from '../peers/sms-simulator.ts';
@@ -82,7 +84,7 @@ describe('policy and tags', () => {
 
 describe('the outbox', () => {
   function store() {
-    const state = openState(tmpdir(), { durability: 'normal' });
+    const state = openObjects(tmpdir(), { durability: 'normal' });
     return { state, s: new ObjectStore(state.db, { ttlMs: 86_400_000, maxObjects: 3 }) };
   }
   const row = (type: 'ipv4' | 'domain', value: string) => ({ type, value, risk: 'high' as const, category: 'suspicious-object' as const, source: 't' });
@@ -114,13 +116,13 @@ describe('the outbox', () => {
 
   it('survives a restart, and distribution off changes nothing', () => {
     const dir = tmpdir();
-    let state = openState(dir, { durability: 'full' });
+    let state = openObjects(dir, { durability: 'full' });
     let s = new ObjectStore(state.db, { ttlMs: 86_400_000, maxObjects: 10 });
     s.setPolicy(POLICY);
     s.upsert(row('ipv4', '203.0.113.2'));
     s.upsert(row('ipv4', '203.0.113.3'));
     state.db.close();
-    state = openState(dir, { durability: 'full' });
+    state = openObjects(dir, { durability: 'full' });
     s = new ObjectStore(state.db, { ttlMs: 86_400_000, maxObjects: 10 });
     s.setPolicy(undefined); // off
     s.remove('ipv4', '203.0.113.2');
@@ -131,7 +133,7 @@ describe('the outbox', () => {
   });
 
   it('recomputes the outbox only when the filter changes, and then a slice at a time', async () => {
-    const state = openState(tmpdir(), { durability: 'normal' });
+    const state = openObjects(tmpdir(), { durability: 'normal' });
     const s = new ObjectStore(state.db, { ttlMs: 86_400_000, maxObjects: 100_000 });
     await s.setPolicy(POLICY);
     const many = Array.from({ length: 5000 }, (_, i) => ({ ...row('ipv4', `198.51.${i >> 8}.${i & 255}`), risk: 'medium' as const }));
@@ -155,6 +157,35 @@ describe('the outbox', () => {
     expect(turns).toBeGreaterThanOrEqual(4);
     expect(s.stats().pending).toBe(0);
     state.db.close();
+  });
+
+  it('takes over the objects, the outbox and what the SMS holds from a state.db of 0.1.0, once', () => {
+    const dir = tmpdir();
+    const legacy = openState(dir, { durability: 'normal' });
+    const ins = (sql: string, ...v: unknown[]) => legacy.db.prepare(sql).run(...v);
+    const t = 1_796_000_000_000;
+    ins(`INSERT INTO sms_object VALUES ('ipv4', '203.0.113.5', 'high', 'cnc-callback', 'cef:1002', ?, ?, ?)`, t, t + 5000, t + 86_400_000);
+    ins(`INSERT INTO sms_object VALUES ('domain', 'old.example', 'medium', 'suspicious-object', 'cli', ?, ?, ?)`, t, t, t + 86_400_000);
+    ins(`INSERT INTO sms_sent VALUES ('ipv4', '203.0.113.5', 'tags', ?)`, t);
+    ins(`INSERT INTO sms_outbox (type, value, op, tags, queued_at, failed, last_error) VALUES ('domain', 'old.example', 'add', 'x', ?, 1, 'refused')`, t);
+    ins(`INSERT INTO counter VALUES ('sms_sent_adds', 7)`);
+    const objects = openObjects(dir, { durability: 'normal' }, legacy.db);
+    const s = new ObjectStore(objects.db, { ttlMs: 86_400_000, maxObjects: 10 });
+    expect(s.get('ipv4', '203.0.113.5')).toEqual({
+      type: 'ipv4', value: '203.0.113.5', risk: 'high', category: 'cnc-callback', source: 'cef:1002',
+      firstSeen: t, lastSeen: t + 5000, expiresAt: t + 86_400_000,
+    });
+    expect(s.stats()).toMatchObject({ objects: 2, byTypeAndRisk: { 'ipv4.high': 1, 'domain.medium': 1 }, onSms: 1, failed: 1,
+      sent: { adds: 7 } });
+    expect(legacy.db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name LIKE 'sms\\_%' ESCAPE '\\'").get()).toEqual({ n: 0 });
+    objects.db.close();
+    // Opened again: nothing to take over, nothing counted twice.
+    const again = openObjects(dir, { durability: 'normal' }, legacy.db);
+    expect(new ObjectStore(again.db, { ttlMs: 86_400_000, maxObjects: 10 }).stats()).toMatchObject({ objects: 2, onSms: 1 });
+    again.db.close();
+    legacy.db.close();
+    expect(fs.statSync(path.join(dir, 'objects.db')).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(path.join(dir, 'state.db')).mode & 0o777).toBe(0o600);
   });
 
   it('is bounded: past maxObjects the one closest to expiry makes room, counted', () => {
