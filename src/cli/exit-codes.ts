@@ -26,7 +26,7 @@ export const EXIT: Record<ErrorCode, { exit: number; hint: string }> = {
   E_TLS_EXPIRED: { exit: 17, hint: 'the server certificate has expired or is not valid yet: check the server, and the appliance clock' },
   E_TLS_HOSTNAME: { exit: 18, hint: 'the server certificate is for another name: use the name on the certificate' },
   E_TLS_PIN: { exit: 19, hint: 'the server certificate is not the pinned one: if it was replaced on purpose, compare the new fingerprint shown with the server\'s console, then pin that one' },
-  E_HOSTKEY: { exit: 20, hint: 'the SSH host key changed: confirm the new fingerprint with the server owner before accepting it' },
+  E_HOSTKEY: { exit: 20, hint: 'the SSH host key changed: compare the new fingerprint shown with the server\'s administrator; if the change is expected, accept it with tmsp save tmsp.hostKeyFingerprint=<the new fingerprint>' },
   E_HOSTKEY_UNKNOWN: { exit: 21, hint: 'the SSH host key is not accepted yet: run Test Connection, check the fingerprint, then Save' },
   E_AUTH: { exit: 22, hint: 'authentication failed: check the user name and password' },
   E_REMOTE: { exit: 23, hint: 'the server reported an error: it will be retried; check the server if it persists' },

@@ -84,10 +84,12 @@ async function probeSftp(r: StepRunner, t: SinkTarget, c: Config, out: TmspProbe
       await writeAll(sftp, handle, Readable.from([Buffer.from('tmsp-agent probe\n')]), 1, undefined);
       await call((cb) => sftp.close(handle, cb));
       await call((cb) => sftp.unlink(file, cb));
+      // Where that is on the server: a chrooted server that starts in its upload directory shows "/upload/upload/...".
+      const where = await call<string>((cb) => sftp.realpath(dir, cb));
+      return { value: true, detail: `wrote and deleted ${file} (the remote directory is ${where})` };
     } finally {
       closeSsh(session);
     }
-    return { value: true, detail: `wrote and deleted ${file}` };
   });
 }
 

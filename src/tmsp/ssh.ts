@@ -101,7 +101,9 @@ export function openSsh(sock: Duplex, o: SshOptions, steps: SshSteps = {}): Prom
         }
         if (fingerprint === o.hostKeyFingerprint) return true;
         keyError = new AgentError('E_HOSTKEY',
-          `the log server's host key changed: expected ${o.hostKeyFingerprint}, got ${fingerprint}; nothing was sent`);
+          `the log server's host key changed: the accepted one is ${o.hostKeyFingerprint}, it presented ${fingerprint}; ` +
+          `nothing was sent. If the server's key was replaced on purpose, compare the new one with its administrator, then ` +
+          `accept it: tmsp save tmsp.hostKeyFingerprint=${fingerprint}`);
         return false;
       },
     });

@@ -200,6 +200,42 @@ describe('TMSP registration: Test Connection and Save', () => {
     }
   });
 
+  it('after a host key change, shows both keys and how to accept the new one; Save with it accepts it', () => {
+    const old = `SHA256:${'A'.repeat(43)}`;
+    const file = configFile(tmspSection(peers, { hostKeyFingerprint: old }));
+    const r = cli(['--config', file, '--json', 'tmsp', 'test-connection']);
+    expect(r.code).toBe(20);
+    const step = failed(steps(r))[0]!;
+    expect(step.detail).toContain(`the accepted one is ${old}, it presented ${peers.sshd.hostKey}`);
+    expect(step.detail).toContain(`tmsp save tmsp.hostKeyFingerprint=${peers.sshd.hostKey}`);
+    expect(r.json.hostKeyFingerprint).toBe(peers.sshd.hostKey);
+    const accepted = cli(['--config', file, '--json', 'tmsp', 'save', `tmsp.hostKeyFingerprint=${peers.sshd.hostKey}`]);
+    expect(accepted.json).toMatchObject({ ok: true, saved: true, acceptedHostKey: peers.sshd.hostKey });
+  });
+
+  it('shows where the probe file went on the server, so a doubled upload directory shows before anything is sent', () => {
+    const r = cli(['--config', configFile(tmspSection(peers)), '--json', 'tmsp', 'test-connection']);
+    const probe = steps(r).find((x) => x.step === 'probe write and delete')!;
+    expect(probe.detail).toContain(`(the remote directory is ${path.join(peers.sshd.home, 'upload', APPLIANCE)})`);
+    const dot = cli(['--config', configFile(tmspSection(peers, { logBasePath: '.' })), '--json', 'tmsp', 'test-connection']);
+    expect(steps(dot).find((x) => x.step === 'probe write and delete')!.detail)
+      .toContain(`(the remote directory is ${path.join(peers.sshd.home, APPLIANCE)})`);
+  });
+
+  it('has exactly the steps the README lists for each protocol', () => {
+    const readme = fs.readFileSync('README.md', 'utf8');
+    const block = readme.slice(readme.indexOf('<!-- test-connection-steps'), readme.indexOf('<!-- /test-connection-steps -->'));
+    const listed = (label: string) => [...new RegExp(`- ${label}: ([^\\n]+(?:\\n  [^\\n]+)*)`).exec(block)![1]!.matchAll(/`([^`]+)`/g)]
+      .map((m) => m[1]);
+    for (const protocol of ['ssh', 'ssl'] as const) {
+      const r = cli(['--config', configFile(tmspSection(peers, { protocol })), '--json', 'tmsp', 'test-connection']);
+      expect(r.code, r.stdout).toBe(0);
+      const of = (target: string) => steps(r).filter((x) => x.target === target).map((x) => x.step);
+      expect(of('log server')).toEqual(listed(`log server, \`${protocol}\` \\((?:SFTP|HTTPS)\\)`));
+      expect(of('status server')).toEqual(listed('status server'));
+    }
+  });
+
   it('Save refuses settings whose test failed, unless forced', () => {
     const file = configFile(tmspSection(peers));
     const before = fs.readFileSync(file);
