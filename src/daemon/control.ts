@@ -5,14 +5,15 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { AgentError, errorCode } from '../errors.ts';
+import { clearStaleSocket, removeOwnSocket } from '../core/socket-file.ts';
+import { errorCode } from '../errors.ts';
 import { MAX_CONTROL_LINE, type ControlRequest, type ControlResponse } from './control-protocol.ts';
 
 export type ControlHandler = (args: Record<string, unknown>) => unknown;
 
 const REQUEST_TIMEOUT_MS = 10_000;
 
-/** Is something answering on this socket path? */
+/** Is something answering on this stream socket path? */
 function inUse(file: string): Promise<boolean> {
   return new Promise((resolve) => {
     const s = net.connect(file);
@@ -42,12 +43,7 @@ export class ControlServer {
 
   async start(): Promise<void> {
     fs.mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o750 });
-    if (fs.existsSync(this.file)) {
-      if (await inUse(this.file)) {
-        throw new AgentError('E_STATE', `another tmsp-agent is already answering on ${this.file}`);
-      }
-      fs.rmSync(this.file, { force: true });
-    }
+    await clearStaleSocket(this.file, 'daemon.controlSocket', () => inUse(this.file));
     const server = (this.server = net.createServer((s) => this.serve(s)));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -102,6 +98,6 @@ export class ControlServer {
     this.server = undefined;
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((r) => server.close(() => r()));
-    fs.rmSync(this.file, { force: true });
+    removeOwnSocket(this.file);
   }
 }

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeRecord } from '../../src/protocol/record.ts';
-import { cli, startAgent, until, type RunningAgent } from '../helpers/agent.ts';
+import { agentConfig, cli, startAgent, until, type RunningAgent } from '../helpers/agent.ts';
 import { sendTcp, sendUdp, UnixSender } from '../helpers/senders.ts';
 import { concatenated, gunzip, openSpool } from '../helpers/spool.ts';
 import { tmpdir } from '../helpers/tmp.ts';
@@ -143,6 +143,27 @@ describe('the agent daemon', () => {
     for (const l of lines) expect(() => JSON.parse(l)).not.toThrow();
     expect(agent.log).not.toContain('Sms-Secret-77');
     expect(agent.log).not.toContain('Tmsp-Secret-99');
+  });
+
+  it('refuses a regular file at either socket path by name, and leaves it exactly as it was', async () => {
+    const dir = tmpdir();
+    const precious = path.join(dir, 'config-backup.json');
+    fs.writeFileSync(precious, '{"keep": "me"}');
+    // The syslog socket: the source fails, the daemon runs on, the file is untouched.
+    agent = await startAgent(dir, { ingest: { unixSocket: precious } });
+    const unix = agent.status().ingest.sources.find((x) => x.kind === 'unix')!;
+    expect(unix).toMatchObject({ state: 'failed', lastError: expect.stringContaining(`ingest.unixSocket ${precious} exists and is not a socket`) });
+    expect(await agent.stop()).toBe(0);
+    agent = undefined;
+    expect(fs.readFileSync(precious, 'utf8')).toBe('{"keep": "me"}');
+    // The control socket: the daemon refuses to start, and deletes nothing.
+    const config = { ...(await agentConfig(dir)), daemon: { stateDir: path.join(dir, 'state'), controlSocket: precious } };
+    const file = path.join(dir, 'c.json');
+    fs.writeFileSync(file, JSON.stringify(config));
+    const r = cli(['--config', file, 'run']);
+    expect(r.code).toBe(6);
+    expect(r.stderr + r.stdout).toContain(`daemon.controlSocket ${precious} exists and is not a socket`);
+    expect(fs.readFileSync(precious, 'utf8')).toBe('{"keep": "me"}');
   });
 
   it('status --json carries the documented fields', async () => {

@@ -6,6 +6,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+import { clearStaleSocket, removeOwnSocket } from '../../core/socket-file.ts';
 import { loadAddon } from '../../native/addons.ts';
 import { Source, type IngestSource, type Intake } from '../intake.ts';
 import { trimDatagram } from './datagram.ts';
@@ -34,23 +35,21 @@ export class UnixSyslog implements IngestSource {
     this.source = new Source(`unix:${socketPath}`, 'unix', 'syslog');
   }
 
-  private removeStale(): void {
-    let st: fs.Stats;
+  /** Does a receiver still listen on the path? An empty datagram is refused only by a dead socket. */
+  private live(b: DgramBinding): Promise<boolean> {
+    const fd = b.socket();
     try {
-      st = fs.lstatSync(this.socketPath);
-    } catch {
-      return;
+      return Promise.resolve(b.sendto(fd, this.socketPath, Buffer.alloc(0)) !== -111); // ECONNREFUSED
+    } finally {
+      b.closefd(fd);
     }
-    // Only ever remove a socket left by an earlier run, never a file someone put there.
-    if (!st.isSocket()) throw new Error(`${this.socketPath} exists and is not a socket`);
-    fs.unlinkSync(this.socketPath);
   }
 
   async start(): Promise<void> {
     try {
       const b = (this.binding = loadAddon('tmsp_dgram') as DgramBinding);
       fs.mkdirSync(path.dirname(this.socketPath), { recursive: true, mode: 0o755 });
-      this.removeStale();
+      await clearStaleSocket(this.socketPath, 'ingest.unixSocket', () => this.live(b));
       // The addon cuts at the limit and flags it; intake needs no second cut.
       this.handle = b.listen(this.socketPath, this.intake.limit, (errno, data, lengths) => this.batch(errno, data, lengths));
       // Like /dev/log: every local process may log.
@@ -80,9 +79,11 @@ export class UnixSyslog implements IngestSource {
   }
 
   async stop(): Promise<void> {
+    const bound = this.handle !== undefined;
     if (this.handle && this.binding) this.binding.close(this.handle);
     this.handle = undefined;
-    fs.rmSync(this.socketPath, { force: true });
+    // Only the socket this source bound: a refused path is never touched.
+    if (bound) removeOwnSocket(this.socketPath);
     if (this.source.stats.state !== 'failed') this.source.stats.state = 'stopped';
   }
 }
