@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import { errorCode, UsageError } from '../errors.ts';
 import { FIELD_BY_KEY, FIELDS, type Config } from '../config/schema.ts';
 import { keepSecrets, masked, readDoc, save, withoutSecrets, writeAtomic } from '../config/store.ts';
-import { assign, getValue, resolve, type ConfigDoc } from '../config/validate.ts';
+import { assign, checkShape, getValue, resolve } from '../config/validate.ts';
 import type { Value } from '../config/fields.ts';
 import { request } from './control-client.ts';
 import type { Ctx } from './context.ts';
@@ -87,8 +87,10 @@ export async function configCommand(ctx: Ctx, args: string[], opts: { includeSec
     case 'import': {
       const file = rest[0];
       if (!file) throw new UsageError('config import needs a FILE');
-      // Secrets left out of an export stay as they are on this appliance.
-      const doc = keepSecrets(readJsonFile(file) as ConfigDoc, readDoc(ctx.configFile));
+      // Secrets left out of an export stay as they are on this appliance: merged only into a document of the right shape.
+      const incoming = readJsonFile(file);
+      checkShape(incoming);
+      const doc = keepSecrets(incoming, readDoc(ctx.configFile));
       const config = save(ctx.configFile, doc);
       const reloaded = await notifyDaemon(config);
       out.done({ file: ctx.configFile, imported: file, reloaded }, `imported ${file}${reloaded ? '; the running agent reloaded it' : ''}`);

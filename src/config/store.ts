@@ -3,7 +3,8 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { AgentError, ConfigInvalidError } from '../errors.ts';
+import { AgentError } from '../errors.ts';
+import { MAX_CONFIG_BYTES, parseConfigText, refuseLarge } from './json-text.ts';
 import type { Config } from './schema.ts';
 import { FIELD_BY_KEY, SECRET_KEYS } from './schema.ts';
 import { resolve, type ConfigDoc } from './validate.ts';
@@ -13,19 +14,15 @@ export const DEFAULT_CONFIG_PATH = '/etc/tmsp-agent/config.json';
 export function readDoc(file: string): ConfigDoc {
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    // Never more than a bound is read into memory: a wrong path may name a huge file.
+    if (fs.statSync(file).size > MAX_CONFIG_BYTES) text = '';
+    else text = fs.readFileSync(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
     throw new AgentError('E_CONFIG_IO', `cannot read ${file}: ${(err as Error).message}`, { cause: err });
   }
-  try {
-    return JSON.parse(text) as ConfigDoc;
-  } catch (err) {
-    throw new ConfigInvalidError([{
-      field: '(document)', rule: 'must be valid JSON',
-      message: `${file}: must be valid JSON (${(err as Error).message})`,
-    }]);
-  }
+  if (text === '') refuseLarge(file, fs.statSync(file).size);
+  return parseConfigText(text, file) as ConfigDoc;
 }
 
 export function load(file: string): Config {

@@ -11,14 +11,35 @@ export type ConfigDoc = Record<string, Record<string, unknown>>;
 
 function describe(field: Field | undefined, input: unknown): string {
   if (field?.secret) return typeof input === 'string' ? `${input.length} characters` : typeof input;
-  const s = JSON.stringify(input) ?? String(input);
-  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+  // A string is cut before it is quoted: never build a copy of a huge input to show 80 characters of it.
+  if (typeof input === 'string') return JSON.stringify(input.length > 80 ? `${input.slice(0, 74)}...` : input);
+  if (typeof input === 'object' && input !== null) return Array.isArray(input) ? 'a list' : 'an object';
+  return String(input);
+}
+
+/** A name from the input, as echoed back: a 50 MB key must not come back whole. */
+function shownName(name: string): string {
+  return name.length > 64 ? `${name.slice(0, 61)}...` : name;
 }
 
 export function problem(field: string, rule: string, input?: unknown): Problem {
   const f = FIELD_BY_KEY.get(field);
   const got = input === undefined ? '' : ` (got ${describe(f, input)})`;
-  return { field, rule, message: `${field}: ${rule}${got}` };
+  const name = shownName(field);
+  return { field: name, rule, message: `${name}: ${rule}${got}` };
+}
+
+/** A document that is an object of sections, each an object: checked before anything reads or merges it. */
+export function checkShape(doc: unknown): asserts doc is ConfigDoc {
+  const problems: Problem[] = [];
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+    problems.push(problem('(document)', 'must be a JSON object of sections'));
+  } else {
+    for (const [section, body] of Object.entries(doc)) {
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) problems.push(problem(section, 'must be an object of settings'));
+    }
+  }
+  if (problems.length > 0) throw new ConfigInvalidError(problems);
 }
 
 /** Flatten a document into dotted keys, reporting anything that is not a known field. */

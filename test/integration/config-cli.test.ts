@@ -146,6 +146,69 @@ describe('config from the menus', () => {
     expect(messages).toContain('tmsp.enabled: must be true or false (got "true"): write it as a JSON true or false, without quotes');
   });
 
+  describe('hostile or careless input', () => {
+    const withSecret = () => {
+      const t = setup();
+      expect(t.c('config', 'set', ...SMS_OK).code).toBe(0);
+      return { ...t, before: fs.readFileSync(t.file) };
+    };
+    const write = (dir: string, name: string, text: string | Buffer) => {
+      const f = path.join(dir, name);
+      fs.writeFileSync(f, text);
+      return f;
+    };
+
+    it.each([['null', 'null'], ['a null section', '{"sms": null}'], ['a list', '[1, 2]'], ['a string section', '{"sms": "on"}']])(
+      'refuses to import %s without merging anything into it, and keeps the file', (_what, text) => {
+        const { dir, file, c, before } = withSecret();
+        const r = c('--json', 'config', 'import', write(dir, 'in.json', text));
+        expect(r.code, r.stdout + r.stderr).toBe(2);
+        expect(r.json.error.code).toBe('E_CONFIG_INVALID');
+        expect(r.stderr).not.toMatch(/TypeError|at .*\.ts:/);
+        expect(fs.readFileSync(file).equals(before)).toBe(true);
+      });
+
+    it('refuses a document nested 100,000 levels deep by line and column, without a crash', () => {
+      const { dir, c } = setup();
+      const deep = write(dir, 'deep.json', `{"sms":{"objectTypes":${'['.repeat(100_000)}${']'.repeat(100_000)}}}`);
+      for (const cmd of ['validate', 'import']) {
+        const r = c('--json', 'config', cmd, deep);
+        expect(r.code, r.stderr).toBe(2);
+        expect(r.json.error.message).toContain('nested more than 16 levels deep at line 1, column');
+      }
+    });
+
+    it('cuts what it echoes: a huge unknown key, and a file too large to be a configuration', () => {
+      const { dir, c } = setup();
+      const big = c('--json', 'config', 'validate', write(dir, 'key.json', `{"sms":{"${'k'.repeat(500_000)}":1}}`));
+      expect(big.code).toBe(2);
+      expect(big.stdout.length).toBeLessThan(2000);
+      expect(big.json.error.problems[0].message).toMatch(/^sms\.k+\.\.\.: is not a known setting$/);
+      const huge = c('--json', 'config', 'validate', write(dir, 'huge.json', `{"sms":{"${'k'.repeat(50 * 1024 * 1024)}":1}}`));
+      expect(huge.code).toBe(2);
+      expect(huge.stdout.length).toBeLessThan(2000);
+      expect(huge.json.error.message).toContain('is larger than 1024 KiB');
+    });
+
+    it('takes a file that starts with a byte-order mark', () => {
+      const { dir, c } = setup();
+      const f = write(dir, 'bom.json', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"sms":{"riskLevel":"high-medium"}}')]));
+      expect(c('--json', 'config', 'validate', f).code).toBe(0);
+      expect(c('--json', 'config', 'import', f).code).toBe(0);
+    });
+
+    it('reports a syntax error by line and column, never with the text around it (it may be a secret)', () => {
+      const { dir, c } = setup();
+      const f = write(dir, 'bad.json', '{\n  "sms": {"password":Zq7Xw9Pa}}');
+      const v = c('--json', 'config', 'validate', f);
+      expect(v.code).toBe(2);
+      expect(v.json.error.message).toBe(`${f}: must be valid JSON: it is not, at line 2, column 22`);
+      const run = cli(['--config', f, 'run']);
+      expect(run.code).toBe(2);
+      for (const out of [v.stdout + v.stderr, run.stdout + run.stderr]) expect(out).not.toContain('Zq7Xw9Pa');
+    });
+  });
+
   it('answers --version, the flag every command-line user tries first', () => {
     const r = cli(['--version']);
     expect(r.code).toBe(0);
