@@ -7,7 +7,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, startAgent, until, type CliResult, type RunningAgent } from '../helpers/agent.ts';
+import { agentCommand, cli, startAgent, until, type CliResult, type RunningAgent } from '../helpers/agent.ts';
+import { spawnSync } from 'node:child_process';
 import { contractProblems } from '../helpers/json-contract.ts';
 import { eventually, HOST, PRODUCT, smsSection, startSimulator, type Sim } from '../helpers/sms.ts';
 import { APPLIANCE, startPeers, tmspSection, type Peers } from '../helpers/tmsp.ts';
@@ -154,6 +155,19 @@ describe('every command\'s --json output keeps the documented contract', () => {
     expectContract('config export', false, cli([...brokenConfig, 'config', 'export']));
     expectContract('config import', true, off('config', 'import', path.join(root, 'exported.json')));
     expectContract('config import', false, off('config', 'import', broken));
+  });
+
+  it('writes every command\'s whole output into a pipe whose reader is slower than the agent', async () => {
+    const [cmd, pre] = agentCommand();
+    const argv = (args: string[]) => [cmd, ...pre, '--config', agent.configFile, '--json', ...args]
+      .map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+    for (const args of [['version'], ['status'], ['flush'], ['tmsp', 'test-connection'], ['sms', 'status'], ['objects', 'list'],
+      ['config', 'show'], ['config', 'export'], ['sms', 'test-connection']]) {
+      // The reader starts late and reads in small pieces: the agent must wait for it, not exit first.
+      const r = spawnSync('sh', ['-c', `${argv(args)} | { sleep 0.3; dd bs=512 status=none; }`], { encoding: 'utf8', maxBuffer: 1 << 26 });
+      expect(r.status, args.join(' ')).toBe(0);
+      expect(JSON.parse(r.stdout), args.join(' ')).toMatchObject({ ok: true });
+    }
   });
 
   it('spool verify, clean and refused', async () => {

@@ -272,15 +272,13 @@ describe('distribution through the daemon', () => {
     const file = path.join(dir, 'config.json');
     fs.writeFileSync(file, JSON.stringify(config), { mode: 0o600 });
     agent = await new RunningAgent(file, config).ready();
+    // A shell pipe to a reader that starts late and reads in small pieces, as a menu script would.
     const slowly = async (args: string[]) => {
       const [cmd, pre] = agentCommand();
-      const p = spawn(cmd, [...pre, '--config', file, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const argv = [cmd, ...pre, '--config', file, ...args].map((x) => `'${x}'`).join(' ');
+      const p = spawn('sh', ['-c', `${argv} | { sleep 0.5; dd bs=4096 status=none; }`], { stdio: ['ignore', 'pipe', 'inherit'] });
       const chunks: Buffer[] = [];
-      p.stdout.on('data', (d: Buffer) => {
-        chunks.push(d);
-        p.stdout.pause();
-        setTimeout(() => p.stdout.resume(), 5);
-      });
+      p.stdout.on('data', (d: Buffer) => chunks.push(d));
       const code = await new Promise<number | null>((r) => p.once('close', r));
       return { code, out: Buffer.concat(chunks).toString('utf8') };
     };
