@@ -27,6 +27,8 @@ export class StreamFramer {
   private digits = '';
   /** Count read, space seen; waiting for the "<" that confirms it. */
   private counted = false;
+  /** Bytes thrown away past the limit, ever: the reader gives that memory back (see tcp.ts). */
+  discarded = 0;
 
   constructor(max: number, emit: FrameHandler) {
     this.max = max;
@@ -67,6 +69,7 @@ export class StreamFramer {
         // Inside an octet-counted frame.
         const take = Math.min(this.remaining, data.length - i);
         if (!this.skipping) this.keep(data.subarray(i, i + take));
+        else this.discarded += take;
         this.remaining -= take;
         i += take;
         if (this.remaining === 0) this.finish(false);
@@ -102,6 +105,7 @@ export class StreamFramer {
       const nl = data.indexOf(LF, i);
       const end = nl < 0 ? data.length : nl;
       if (!this.skipping) this.keep(data.subarray(i, end));
+      else this.discarded += end - i;
       i = end;
       if (nl >= 0) {
         i++;

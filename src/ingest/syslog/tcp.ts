@@ -7,6 +7,7 @@ import net from 'node:net';
 import type { Logger } from 'pino';
 import type { Chunker } from '../../spool/chunker.ts';
 import { Source, type IngestSource, type Intake } from '../intake.ts';
+import { GarbageBudget } from '../../native/gc.ts';
 import { StreamFramer } from './framing.ts';
 
 export interface TcpOptions {
@@ -25,6 +26,7 @@ export class TcpSyslog implements IngestSource {
   private readonly sockets = new Set<net.Socket>();
   private paused = false;
   private readonly held = new Map<net.Socket, Array<[Buffer, boolean]>>();
+  private readonly junk = new GarbageBudget(2 * 1024 * 1024);
 
   constructor(opts: TcpOptions, intake: Intake, chunker: Chunker, log: Logger) {
     this.opts = opts;
@@ -64,7 +66,12 @@ export class TcpSyslog implements IngestSource {
       }
       this.intake.accept(this.source, frame, truncated);
     });
-    socket.on('data', (d: Buffer) => framer.push(d));
+    socket.on('data', (d: Buffer) => {
+      const before = framer.discarded;
+      framer.push(d);
+      // Junk past the limit is garbage at once; V8 would let tens of MB of it wait (native/gc.ts).
+      if (framer.discarded > before) this.junk.add(framer.discarded - before);
+    });
     socket.on('end', () => framer.end());
     socket.on('error', (err) => {
       this.source.fail(err);
