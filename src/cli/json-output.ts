@@ -213,7 +213,7 @@ const STATUS: readonly FieldDoc[] = [
   ...under('dropped', COUNTS('dropped')),
   f('corrupt', 'object', 'skipped for a bad CRC'),
   ...under('corrupt', COUNTS('with a bad CRC')),
-  f('lost', 'object', 'in a damaged database'),
+  f('lost', 'object', 'records that could not be stored, or were unreadable in a damaged database'),
   ...under('lost', COUNTS('lost')),
   f('memory', 'object', 'the daemon\'s memory'),
   f('memory.rss', 'number', 'resident set size'),

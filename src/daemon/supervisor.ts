@@ -8,6 +8,7 @@ import type { Config } from '../config/schema.ts';
 import { Ingest } from '../ingest/ingest.ts';
 import { Spool, type SpoolOptions } from '../spool/spool.ts';
 import { Counters } from '../state/counters.ts';
+import { isDamage } from '../state/connection.ts';
 import { openState, type OpenedDb } from '../state/db.ts';
 import { AgentError } from '../errors.ts';
 import type { TmspLink } from '../tmsp/link.ts';
@@ -68,13 +69,15 @@ export class Agent {
     if (state.recoveredFrom) {
       this.log.error({ movedTo: state.recoveredFrom }, 'state database was damaged; moved aside and started anew');
     }
+    state.db.onRecovered = (movedTo, err) => this.log.error({ movedTo, err },
+      'state database found damaged; moved aside, what could be read carried into a new one');
     this.spool = new Spool(state.db, state.file, spoolOptions(c), this.log);
     const ingest = (this.ingest = new Ingest(state.db, this.spool.chunker, c.ingest.maxMessageBytes, this.log));
     // The SMS room's own database, beside the spool's: objects never count against the spool's budget.
     const sms = (this.sms = new SmsRoom(openObjects(c.daemon.stateDir, { durability: c.spool.durability }, state.db), c, this.log));
     ingest.intake.onDetection((line, fmt) => sms.detection(line, fmt));
     this.control.handle('ping', () => ({ pong: true }));
-    this.control.handle('status', () => this.status());
+    this.control.handle('status', () => this.afterDamage(() => this.status()));
     this.control.handle('reload', () => this.reload());
     this.control.handle('flush', async () => {
       await this.spool.flush();
@@ -121,6 +124,20 @@ export class Agent {
     const { TmspLink } = await import('../tmsp/link.ts');
     this.tmsp = new TmspLink(c, this.spool, new Counters(this.state!.db), this.uploaded, VERSION, this.startedAt, this.log);
     this.tmsp.start();
+  }
+
+  /**
+   * Run fn; if it found a damaged database, answer again once the database
+   * has been replaced: status keeps answering through the replacement.
+   */
+  private async afterDamage<T>(fn: () => T): Promise<T> {
+    try {
+      return fn();
+    } catch (err) {
+      if (!isDamage(err)) throw err;
+      await Promise.all([this.state?.db.recovered(), this.sms?.recovered()]);
+      return fn();
+    }
   }
 
   status(): Status {

@@ -20,6 +20,8 @@ export const CATEGORY_OF: Record<number, Category> = { 1: 'suspicious-object', 2
 
 export const OBJECTS: DatabaseSpec = {
   file: 'objects.db',
+  salvage: ['counter', 'object', 'sent', 'outbox'],
+  afterSalvage: (fresh) => recount(fresh),
   migrations: [
     `
     CREATE TABLE counter (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
@@ -100,13 +102,14 @@ function adopt(db: Db, legacy: Db): void {
 }
 
 /** The running counts the store keeps (objects by type and risk, entries on the SMS), from the rows. */
-function recount(db: Db): void {
-  db.transaction(() => {
-    db.exec(`DELETE FROM counter WHERE name LIKE 'objects%' OR name = 'on_sms';
-      INSERT INTO counter SELECT 'objects', count(*) FROM object;
-      INSERT INTO counter SELECT 'objects.' || type || '.' || risk, count(*) FROM object GROUP BY type, risk;
-      INSERT INTO counter SELECT 'on_sms', count(*) FROM sent;`);
-  })();
+function recount(db: { exec(sql: string): unknown }): void {
+  // A savepoint: atomic on its own, and inside the salvage's transaction as well.
+  db.exec(`SAVEPOINT recount;
+    DELETE FROM counter WHERE name LIKE 'objects%' OR name = 'on_sms';
+    INSERT INTO counter SELECT 'objects', count(*) FROM object;
+    INSERT INTO counter SELECT 'objects.' || type || '.' || risk, count(*) FROM object GROUP BY type, risk;
+    INSERT INTO counter SELECT 'on_sms', count(*) FROM sent;
+    RELEASE recount;`);
 }
 
 /**

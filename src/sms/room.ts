@@ -61,6 +61,8 @@ export class SmsRoom {
     this.config = c;
     this.db = db;
     if (db.recoveredFrom) this.log.error({ movedTo: db.recoveredFrom }, 'objects database was damaged; moved aside and started anew');
+    db.db.onRecovered = (movedTo, err) => this.log.error({ movedTo, err },
+      'objects database found damaged; moved aside, what could be read carried into a new one');
     this.store = new ObjectStore(db.db, { ttlMs: c.sms.objectTtlDays * 86_400_000, maxObjects: c.sms.maxObjects });
     this.distributor = new Distributor(this.store, distributorOptions(c), this.log);
   }
@@ -181,6 +183,11 @@ export class SmsRoom {
     const entries = this.store.purge();
     this.apply(this.config);
     return { entries };
+  }
+
+  /** Resolves once a damaged objects.db under replacement is replaced. */
+  recovered(): Promise<void> {
+    return this.db.db.recovered();
   }
 
   stats(): SmsStats {

@@ -50,6 +50,8 @@ export interface RingStats {
   budgetBytes: number;
   dropped: LossCounters;
   corrupt: LossCounters;
+  /** In a damaged database, unreadable when it was replaced (state/db.ts). */
+  lost: LossCounters;
   released: { chunks: number; records: number };
 }
 
@@ -292,7 +294,7 @@ export class Ring {
     })();
   }
 
-  private loss(kind: 'dropped' | 'corrupt'): LossCounters {
+  private loss(kind: 'dropped' | 'corrupt' | 'lost'): LossCounters {
     return {
       chunks: this.counters.get(`${kind}_chunks`),
       records: this.counters.get(`${kind}_records`),
@@ -329,6 +331,7 @@ export class Ring {
       budgetBytes: this.budget,
       dropped: this.loss('dropped'),
       corrupt: this.loss('corrupt'),
+      lost: this.loss('lost'),
       released: { chunks: this.counters.get('released_chunks'), records: this.counters.get('released_records') },
     };
   }

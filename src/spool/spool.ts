@@ -103,7 +103,9 @@ export class Spool {
       open: { records: this.chunker.openRecords, rawBytes: this.chunker.openRawBytes, firstTime: openFirst },
       pendingBytes: this.chunker.pendingBytes,
       sealing: this.chunker.sealingChunks,
-      lost: { ...this.lostCount },
+      // Lost before they could be stored (this run), and lost with a damaged database (counted in the new one).
+      lost: { chunks: this.lostCount.chunks + r.lost.chunks, records: this.lostCount.records + r.lost.records,
+        bytes: this.lostCount.bytes + r.lost.bytes },
       commitErrors: this.commitErrors,
       lastError: this.lastError,
       oldestUnsentMs: oldest === null ? null : Math.max(0, now - oldest),

@@ -9,9 +9,11 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { AgentError } from '../errors.ts';
 import { loadAddon } from '../native/addons.ts';
+import { Connection, isDamage } from './connection.ts';
 import { MIGRATIONS } from './migrations.ts';
 
-export type Db = Database.Database;
+/** A database as the rooms use it: statements survive the file being replaced after damage (connection.ts). */
+export type Db = Connection;
 
 export interface OpenOptions {
   /** full: fsync the WAL at every commit; normal: only at checkpoints. */
@@ -21,8 +23,8 @@ export interface OpenOptions {
 export interface OpenedDb {
   db: Db;
   file: string;
-  /** Set when a damaged database was moved aside at open. */
-  recoveredFrom?: string;
+  /** Set when a damaged database was moved aside (at open, or later when a statement found damage). */
+  readonly recoveredFrom?: string;
 }
 
 export const PAGE_SIZE = 4096;
@@ -31,7 +33,7 @@ export const WAL_AUTOCHECKPOINT_PAGES = 512;
 /** After a checkpoint the WAL file is cut back to at most this. */
 export const WAL_SIZE_LIMIT = WAL_AUTOCHECKPOINT_PAGES * PAGE_SIZE;
 
-function configure(db: Db, opts: OpenOptions): void {
+function configure(db: Database.Database, opts: OpenOptions): void {
   db.pragma(`page_size = ${PAGE_SIZE}`);
   // One daemon per state directory: the exclusive lock (taken by the write
   // in claim()) makes a second one fail at open instead of interleaving
@@ -50,11 +52,82 @@ function configure(db: Db, opts: OpenOptions): void {
 export interface DatabaseSpec {
   file: string;
   migrations: readonly string[];
+  /** Tables whose readable rows are carried into a new file when this one is found damaged, in order. */
+  salvage: readonly string[];
+  /** Make the new file consistent with what could be carried over (running totals, sequence numbers). */
+  afterSalvage?(fresh: Database.Database, damaged: Database.Database): void;
 }
 
-export const STATE: DatabaseSpec = { file: 'state.db', migrations: MIGRATIONS };
+/** A sequence number once used must never come back (batch names are made of them): when the counter is lost, jump. */
+const SEQ_JUMP = 1_000_000_000;
 
-function migrate(db: Db, spec: DatabaseSpec): void {
+export const STATE: DatabaseSpec = {
+  file: 'state.db',
+  migrations: MIGRATIONS,
+  salvage: ['counter', 'tail_cursor', 'chunk'],
+  afterSalvage(fresh, damaged) {
+    const counter = (db: Database.Database, name: string) => {
+      try {
+        return (db.prepare('SELECT value FROM counter WHERE name = ?').get(name) as { value: number } | undefined)?.value;
+      } catch {
+        return undefined;
+      }
+    };
+    const held = fresh.prepare(`SELECT count(*) AS chunks, coalesce(sum(records), 0) AS records, coalesce(sum(bytes), 0) AS bytes,
+      coalesce(sum(raw_bytes), 0) AS raw, coalesce(max(last_seq), 0) AS last FROM chunk`).get() as
+      { chunks: number; records: number; bytes: number; raw: number; last: number };
+    const set = fresh.prepare('INSERT INTO counter VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value');
+    const add = fresh.prepare('INSERT INTO counter VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + excluded.value');
+    // What the damaged file held and could not give back is lost, and counted so.
+    const before = { chunks: counter(damaged, 'held_chunks'), records: counter(damaged, 'held_records'), bytes: counter(damaged, 'held_raw_bytes') };
+    if (before.chunks !== undefined && before.records !== undefined && before.bytes !== undefined) {
+      add.run('lost_chunks', Math.max(0, before.chunks - held.chunks));
+      add.run('lost_records', Math.max(0, before.records - held.records));
+      add.run('lost_bytes', Math.max(0, before.bytes - held.raw));
+    }
+    set.run('held_chunks', held.chunks);
+    set.run('held_records', held.records);
+    set.run('held_bytes', held.bytes);
+    set.run('held_raw_bytes', held.raw);
+    const next = counter(damaged, 'next_seq');
+    set.run('next_seq', next !== undefined ? Math.max(next, held.last + 1) : held.last + 1 + SEQ_JUMP);
+  },
+};
+
+/**
+ * Carry every row that can still be read from `damaged` into `fresh`: each
+ * table read from its start until the damage, then from its end back to the
+ * damage; what lies on the damaged pages is lost.
+ */
+function salvage(spec: DatabaseSpec, damaged: Database.Database, fresh: Database.Database): void {
+  fresh.transaction(() => {
+    for (const table of spec.salvage) {
+      let cols: string[];
+      try {
+        cols = (damaged.prepare(`SELECT name FROM pragma_table_info('${table}')`).all() as Array<{ name: string }>).map((c) => c.name);
+      } catch {
+        continue;
+      }
+      if (cols.length === 0) continue;
+      const put = fresh.prepare(`INSERT OR IGNORE INTO ${table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
+      const pk = (fresh.prepare(`SELECT name FROM pragma_table_info('${table}') WHERE pk > 0 ORDER BY pk`).all() as Array<{ name: string }>)
+        .map((c) => c.name).join(', ') || 'rowid';
+      for (const dir of ['ASC', 'DESC']) {
+        try {
+          for (const row of damaged.prepare(`SELECT ${cols.join(', ')} FROM ${table} ORDER BY ${pk.split(', ').map((c) => `${c} ${dir}`).join(', ')}`)
+            .raw().iterate() as IterableIterator<unknown[]>) {
+            put.run(...row);
+          }
+        } catch {
+          // The damage: what is beyond it in this direction is read from the other end.
+        }
+      }
+    }
+    spec.afterSalvage?.(fresh, damaged);
+  })();
+}
+
+function migrate(db: Database.Database, spec: DatabaseSpec): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > spec.migrations.length) {
     throw new AgentError('E_STATE', `${spec.file} is schema version ${version}, newer than this program (${spec.migrations.length})`);
@@ -67,16 +140,11 @@ function migrate(db: Db, spec: DatabaseSpec): void {
   }
 }
 
-function claim(db: Db): void {
+function claim(db: Database.Database): void {
   db.exec('BEGIN IMMEDIATE; COMMIT');
 }
 
-function isDamage(err: unknown): boolean {
-  const code = (err as { code?: string }).code ?? '';
-  return code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB';
-}
-
-function openOnce(file: string, spec: DatabaseSpec, opts: OpenOptions): Db {
+function openOnce(file: string, spec: DatabaseSpec, opts: OpenOptions): Database.Database {
   // SQLite creates files with the umask's mode, and its WAL takes the main file's: make the main file 0600 first.
   fs.closeSync(fs.openSync(file, 'a', 0o600));
   fs.chmodSync(file, 0o600);
@@ -99,22 +167,67 @@ export function openState(dir: string, opts: OpenOptions): OpenedDb {
   return openDatabase(dir, STATE, opts);
 }
 
+function moveAside(file: string): string {
+  const aside = `${file}.damaged-${Date.now()}`;
+  for (const suffix of ['', '-wal', '-shm']) {
+    if (fs.existsSync(file + suffix)) fs.renameSync(file + suffix, aside + suffix);
+  }
+  return aside;
+}
+
+/** The damaged file, opened to read what is left (it is the agent's own copy now, set aside). */
+function openDamaged(aside: string): Database.Database | undefined {
+  try {
+    const nativeBinding = loadAddon('better_sqlite3') as unknown as string;
+    const db = new Database(aside, { nativeBinding, timeout: 100, fileMustExist: true });
+    db.pragma('locking_mode = EXCLUSIVE');
+    return db;
+  } catch {
+    return undefined;
+  }
+}
+
 export function openDatabase(dir: string, spec: DatabaseSpec, opts: OpenOptions): OpenedDb {
   fs.mkdirSync(dir, { recursive: true, mode: 0o750 });
   const file = path.join(dir, spec.file);
+  const recover = (damaged: Database.Database | undefined): { fresh: Database.Database; movedTo: string } => {
+    try {
+      damaged?.close();
+    } catch {
+      // it is being replaced for being unreadable
+    }
+    const movedTo = moveAside(file);
+    const fresh = openOnce(file, spec, opts);
+    const old = openDamaged(movedTo);
+    if (old) {
+      try {
+        salvage(spec, old, fresh);
+      } finally {
+        old.close();
+      }
+    }
+    return { fresh, movedTo };
+  };
+  let conn: Connection;
   try {
-    return { db: openOnce(file, spec, opts), file };
+    conn = new Connection(openOnce(file, spec, opts), (raw) => recover(raw));
   } catch (err) {
     if ((err as { code?: string }).code === 'SQLITE_BUSY') {
       throw new AgentError('E_STATE', `${file} is in use by another tmsp-agent`, { cause: err });
     }
     if (!isDamage(err)) throw err;
-    const aside = `${file}.damaged-${Date.now()}`;
-    for (const suffix of ['', '-wal', '-shm']) {
-      if (fs.existsSync(file + suffix)) fs.renameSync(file + suffix, aside + suffix);
-    }
-    return { db: openOnce(file, spec, opts), file, recoveredFrom: aside };
+    const { fresh, movedTo } = recover(undefined);
+    conn = new Connection(fresh, (raw) => recover(raw), movedTo);
   }
+  return { db: conn, file, get recoveredFrom() { return conn.recoveredFrom; } };
+}
+
+/** Open a database only to look at it (spool verify): never moved, never repaired, never migrated. */
+export function openForInspection(file: string): Database.Database {
+  const nativeBinding = loadAddon('better_sqlite3') as unknown as string;
+  const db = new Database(file, { nativeBinding, timeout: 100, fileMustExist: true });
+  db.pragma('locking_mode = EXCLUSIVE');
+  return db;
 }
 
 /** Bytes the database occupies on disk: main file, WAL and (if any) shared-memory index. */
