@@ -75,7 +75,7 @@ export class Agent {
     const ingest = (this.ingest = new Ingest(state.db, this.spool.chunker, c.ingest.maxMessageBytes, this.log));
     // The SMS room's own database, beside the spool's: objects never count against the spool's budget.
     const sms = (this.sms = new SmsRoom(openObjects(c.daemon.stateDir, { durability: c.spool.durability }, state.db), c, this.log));
-    ingest.intake.onDetection((line, fmt) => sms.detection(line, fmt));
+    ingest.intake.onDetection((line) => sms.detection(line));
     this.control.handle('ping', () => ({ pong: true }));
     this.control.handle('status', () => this.afterDamage(() => this.status()));
     this.control.handle('reload', () => this.reload());

@@ -3,9 +3,9 @@
 // counters live here so status can show each source's numbers.
 
 import { isUtf8 } from 'node:buffer';
-import { encodeRecord, sourcePrefix, type Format } from '../protocol/record.ts';
+import { encodeRecord, sourcePrefix } from '../protocol/record.ts';
 import type { Chunker } from '../spool/chunker.ts';
-import { classify } from './parse/index.ts';
+import { classifyLine, type Classified } from '../parse/index.ts';
 
 export interface SourceStats {
   name: string;
@@ -52,7 +52,8 @@ export function truncateUtf8(line: Buffer, max: number): Buffer {
   return line.subarray(0, end);
 }
 
-export type DetectionListener = (line: string, fmt: Format, source: Source) => void;
+/** A detection event line, classified once: a listener completes the event from the header found (parse()). */
+export type DetectionListener = (line: Classified, source: Source) => void;
 
 export class Intake {
   private readonly chunker: Chunker;
@@ -92,14 +93,12 @@ export class Intake {
       return false;
     }
     const text = isUtf8(line) ? line.toString('utf8') : undefined;
-    const fmt = classify(text ?? line.toString('latin1'));
-    this.chunker.append(encodeRecord(time, source.prefix, fmt, text, line), time);
+    const c = classifyLine(text ?? line.toString('latin1'));
+    this.chunker.append(encodeRecord(time, source.prefix, c.format, text, line), time);
     if (truncated) s.truncated++;
     s.records++;
     s.bytes += line.length;
-    if ((fmt === 'cef' || fmt === 'leef') && this.detections.length > 0) {
-      for (const fn of this.detections) fn(text ?? line.toString('latin1'), fmt, source);
-    }
+    if (c.event) for (const fn of this.detections) fn(c, source);
     return true;
   }
 }

@@ -9,8 +9,9 @@
 //      key is "b64" and holds the original bytes in base64, so nothing is
 //      ever altered by a lossy decode.
 
-export const FORMATS = ['cef', 'leef', 'rfc5424', 'rfc3164', 'raw'] as const;
-export type Format = (typeof FORMATS)[number];
+import { FORMATS, type Format } from '../parse/formats.ts';
+
+export { FORMATS, type Format };
 
 export interface DecodedRecord {
   t: number;

@@ -15,17 +15,9 @@
 // Addresses of the appliance's own and reserved networks (RFC 1918, loopback,
 // link-local, CGNAT, multicast) are never objects.
 
-import type { Format } from '../protocol/record.ts';
-import { parse } from '../ingest/parse/index.ts';
+import { parse, type CefEvent, type Classified, type LeefEvent } from '../parse/index.ts';
+import type { EventFormatName } from '../parse/formats.ts';
 import { isInternalIPv4, normaliseDomain, normaliseIPv4, type Category, type Risk, type SuspiciousObject } from './object.ts';
-
-/** A cheap test before parsing: most detection lines carry none of these. */
-const MARKERS = ['cn1=', 'request=', 'cccaDestination', 'cccaRiskLevel'];
-
-export function mightCarryObjects(line: string): boolean {
-  for (const m of MARKERS) if (line.includes(m)) return true;
-  return false;
-}
 
 function cefRisk(sev: string): Risk | undefined {
   const n = Number(sev);
@@ -58,33 +50,56 @@ function objectFor(host: string | undefined, risk: Risk, category: Category, sou
   return d ? { type: 'domain', value: d, risk, category, source } : undefined;
 }
 
-export function extractObjects(line: string, fmt: Format): SuspiciousObject[] {
-  if ((fmt !== 'cef' && fmt !== 'leef') || !mightCarryObjects(line)) return [];
+interface Extractor<E> {
+  /** A cheap test before the event is completed: most detection lines carry none of these. */
+  markers: readonly string[];
+  objects(e: E, add: (o: SuspiciousObject | undefined) => void): void;
+}
+
+/** One entry per event format (parse/formats.ts): a new format without one does not compile. */
+const EXTRACTORS: { [K in EventFormatName]: Extractor<K extends 'cef' ? CefEvent : LeefEvent> } = {
+  cef: {
+    markers: ['cn1=', 'request='],
+    objects(cef, add) {
+      const risk = cefRisk(cef.severity);
+      if (!risk) return;
+      const e = cef.ext;
+      const source = `cef:${cef.eventId}`;
+      if (Number(e.cn1) >= 1) {
+        add(objectFor(e.dst, risk, 'cnc-callback', source));
+        add(objectFor(e.dhost, risk, 'cnc-callback', source));
+        add(objectFor(e.request ? hostOfUrl(e.request) : undefined, risk, 'cnc-callback', source));
+      } else if (e.request) {
+        add(objectFor(hostOfUrl(e.request), risk, 'suspicious-object', source));
+      }
+    },
+  },
+  leef: {
+    markers: ['cccaDestination', 'cccaRiskLevel'],
+    objects(leef, add) {
+      const a = leef.attrs;
+      const risk = leefRisk(a.cccaRiskLevel);
+      if (!risk) return;
+      const category: Category = Number(a.cccaDetection) >= 1 ? 'cnc-callback' : 'suspicious-object';
+      const dest = a.cccaDestination ?? a.dhost ?? a.dst;
+      const host = a.cccaDestinationFormat === 'URL' ? (dest && (hostOfUrl(dest) ?? dest)) : dest;
+      add(objectFor(host, risk, category, `leef:${leef.eventId}`));
+    },
+  },
+};
+
+/** The suspicious objects a classified detection line carries (none for other lines). */
+export function extractObjects(line: Classified): SuspiciousObject[] {
+  const kind = line.event?.name;
+  if (!kind) return [];
+  const x = EXTRACTORS[kind];
+  if (!x.markers.some((m) => line.message.includes(m))) return [];
   const p = parse(line);
+  const event = p[kind];
+  if (!event) return [];
   const out: SuspiciousObject[] = [];
-  const add = (o: SuspiciousObject | undefined) => {
-    if (o && !out.some((x) => x.type === o.type && x.value === o.value)) out.push(o);
-  };
-  if (p.cef) {
-    const risk = cefRisk(p.cef.severity);
-    if (!risk) return [];
-    const e = p.cef.ext;
-    const source = `cef:${p.cef.eventId}`;
-    if (Number(e.cn1) >= 1) {
-      add(objectFor(e.dst, risk, 'cnc-callback', source));
-      add(objectFor(e.dhost, risk, 'cnc-callback', source));
-      add(objectFor(e.request ? hostOfUrl(e.request) : undefined, risk, 'cnc-callback', source));
-    } else if (e.request) {
-      add(objectFor(hostOfUrl(e.request), risk, 'suspicious-object', source));
-    }
-  } else if (p.leef) {
-    const a = p.leef.attrs;
-    const risk = leefRisk(a.cccaRiskLevel);
-    if (!risk) return [];
-    const category: Category = Number(a.cccaDetection) >= 1 ? 'cnc-callback' : 'suspicious-object';
-    const dest = a.cccaDestination ?? a.dhost ?? a.dst;
-    const host = a.cccaDestinationFormat === 'URL' ? (dest && (hostOfUrl(dest) ?? dest)) : dest;
-    add(objectFor(host, risk, category, `leef:${p.leef.eventId}`));
-  }
+  (x as Extractor<typeof event>).objects(event, (o) => {
+    if (o && !out.some((y) => y.type === o.type && y.value === o.value)) out.push(o);
+  });
   return out;
 }

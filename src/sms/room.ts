@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { applianceHostname } from '../config/identity.ts';
 import type { Config } from '../config/schema.ts';
 import { AgentError } from '../errors.ts';
-import type { Format } from '../protocol/record.ts';
+import type { Classified } from '../parse/index.ts';
 import { diskBytes, type OpenedDb } from '../state/db.ts';
 import { SmsClient, type SmsTarget } from './client.ts';
 import { Distributor, type DistributorOptions, type DistributorStats } from './distributor.ts';
@@ -90,8 +90,8 @@ export class SmsRoom {
    * when it holds MAX_QUEUED distinct objects it is written at once. What it
    * holds at a crash is lost, but the detections themselves are in the spool.
    */
-  detection(line: string, fmt: Format): void {
-    const objs = extractObjects(line, fmt);
+  detection(line: Classified): void {
+    const objs = extractObjects(line);
     if (objs.length === 0) return;
     for (const o of objs) {
       const key = `${o.type} ${o.value}`;

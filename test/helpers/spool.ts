@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import zlib from 'node:zlib';
-import { classify } from '../../src/ingest/parse/index.ts';
+import { classify } from '../../src/parse/index.ts';
 import { encodeRecord, sourcePrefix } from '../../src/protocol/record.ts';
 import { Spool, type SpoolOptions } from '../../src/spool/spool.ts';
 import { openState } from '../../src/state/db.ts';

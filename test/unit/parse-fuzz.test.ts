@@ -2,7 +2,7 @@
 // and classify() must agree with parse() on every one of them.
 
 import { describe, expect, it } from 'vitest';
-import { classify, parse } from '../../src/ingest/parse/index.ts';
+import { classify, parse } from '../../src/parse/index.ts';
 import { rng } from '../helpers/rng.ts';
 
 const SEEDS = [

@@ -2,7 +2,7 @@
 // fields the SMS distributor and the portal rely on.
 
 import { describe, expect, it } from 'vitest';
-import { classify, parse } from '../../src/ingest/parse/index.ts';
+import { classify, parse } from '../../src/parse/index.ts';
 
 const DDI_CEF = '<158>CEF:0|Trend Micro|Deep Discovery Inspector|6.0.2026|1539|Windows Remote Management Service Detected - HTTP|6|rt=Mar 09 2015 17:05:21 GMT+08:00 dvchost=ddi-01 src=172.16.1.197 spt=51515 dst=216.52.115.2 dpt=80 app=HTTP act=not blocked cn3=2';
 const DDI_CEF_LABELS = 'CEF:0|Trend Micro|Deep Discovery Inspector|3.8.1181|200127|Notable Characteristics of the analyzed sample|6|rt=Mar 11 2015 05:00:26 GMT-04:00 dvc=10.201.156.143 dvchost=ddi38-143 fname=DTAS_WIN32_07 fileHash=672B1A8ADB412C272CCA21A214732C447B650349 fileType=WIN32 EXE cs1Label=PolicyCategory cs1=Deception, social engineering msg=The file has no company information.';
@@ -118,5 +118,23 @@ describe('syslog headers', () => {
     for (const l of [DDI_CEF, DDI_CEF_LABELS, DDEI_CEF, DDI_LEEF, '<13>x', 'raw', '<14>1 - - - - - - m']) {
       expect(classify(l)).toBe(parse(l).format);
     }
+  });
+});
+
+describe('the list of formats', () => {
+  it('is the one source of the record formats, in classification order', async () => {
+    const { EVENT_FORMATS, SYSLOG_FORMATS, FORMATS } = await import('../../src/parse/formats.ts');
+    const { FORMATS: RECORD_FORMATS } = await import('../../src/protocol/record.ts');
+    expect([...FORMATS]).toEqual([...Object.keys(EVENT_FORMATS), ...SYSLOG_FORMATS.map((f) => f.name), 'raw']);
+    expect(RECORD_FORMATS).toBe(FORMATS);
+  });
+
+  it('completes an event from the classification, without parsing its header again', async () => {
+    const { classifyLine, parse } = await import('../../src/parse/index.ts');
+    const line = '<134>Nov 22 08:00:00 ddi01 CEF:0|Trend Micro|DDI|6.0|1002|C&C|8|dst=198.51.100.7 cn1=1';
+    const c = classifyLine(line);
+    expect(c).toMatchObject({ format: 'cef', event: { name: 'cef' } });
+    expect(parse(c)).toEqual(parse(line));
+    expect(parse(c).cef!.ext).toMatchObject({ dst: '198.51.100.7', cn1: '1' });
   });
 });

@@ -12,12 +12,12 @@ import { qualifies, tagData, type Policy } from '../../src/sms/policy.ts';
 import { ObjectStore } from '../../src/sms/store.ts';
 import { openObjects } from '../../src/sms/database.ts';
 import { openState } from '../../src/state/db.ts';
-import { classify } from '../../src/ingest/parse/index.ts';
+import { classifyLine } from '../../src/parse/index.ts';
 import { parseTagData, SmsSimulator } from '../peers/sms-simulator.ts';
 import { peerRoot, pki } from '../peers/peers.ts';
 import { tmpdir } from '../helpers/tmp.ts';
 
-const objects = (line: string) => extractObjects(line, classify(line)).map((o) => `${o.type} ${o.value} ${o.risk} ${o.category}`);
+const objects = (line: string) => extractObjects(classifyLine(line)).map((o) => `${o.type} ${o.value} ${o.risk} ${o.category}`);
 
 describe('objects from detections', () => {
   it('takes C&C destinations from CEF (cn1), with the risk of the severity', () => {

@@ -1,0 +1,42 @@
+// The log formats, in the order a line is tried against them: the detection
+// event formats inside a message (CEF, LEEF), then the syslog envelopes
+// around it (RFC 5424, RFC 3164), then raw. Every format name a record's
+// "fmt" may carry, how a line is classified and what an event is parsed
+// into come from this one list: a new format is one entry here.
+
+import { parseCefExtension, parseCefHeader, type CefEvent, type CefHeader } from './cef.ts';
+import { parseLeefAttributes, parseLeefHeader, type LeefEvent, type LeefHeader } from './leef.ts';
+import { parseRfc3164, parseRfc5424, type SyslogHeader } from './syslog-header.ts';
+
+/** A detection event format: its header is enough to classify; the event is completed from it on demand. */
+export interface EventFormat<H, E> {
+  readonly name: string;
+  header(message: string): H | undefined;
+  event(message: string, header: H): E;
+}
+
+const cef: EventFormat<CefHeader, CefEvent> = {
+  name: 'cef',
+  header: parseCefHeader,
+  event: (message, { extStart, ...h }) => ({ ...h, ext: parseCefExtension(message.slice(extStart)) }),
+};
+
+const leef: EventFormat<LeefHeader, LeefEvent> = {
+  name: 'leef',
+  header: parseLeefHeader,
+  event: (message, { attrStart, delimiter, ...h }) => ({ ...h, attrs: parseLeefAttributes(message.slice(attrStart), delimiter) }),
+};
+
+export const EVENT_FORMATS = { cef, leef } as const;
+export type EventFormatName = keyof typeof EVENT_FORMATS;
+export type EventOf<K extends EventFormatName> = (typeof EVENT_FORMATS)[K] extends EventFormat<unknown, infer E> ? E : never;
+
+/** The syslog envelopes, tried in this order (RFC 5424 is the stricter). */
+export const SYSLOG_FORMATS: ReadonlyArray<{ name: SyslogHeader['kind']; header(line: string): SyslogHeader | undefined }> = [
+  { name: 'rfc5424', header: parseRfc5424 },
+  { name: 'rfc3164', header: parseRfc3164 },
+];
+
+/** Every value of a record's "fmt", in classification order (a unit test holds it to the two lists above). */
+export const FORMATS = ['cef', 'leef', 'rfc5424', 'rfc3164', 'raw'] as const;
+export type Format = (typeof FORMATS)[number];
