@@ -29,6 +29,7 @@ export type ErrorCode =
   | 'E_REMOTE'
   | 'E_REMOTE_REFUSED'
   | 'E_PROTOCOL'
+  | 'E_SPOOL_CHANGED'
   | 'E_TEST_FAILED';
 
 /**
@@ -69,6 +70,43 @@ export class UsageError extends AgentError {
   constructor(message: string) {
     super('E_USAGE', message);
     this.name = 'UsageError';
+  }
+}
+
+/** A certificate that failed verification; `certificate` is what the server presented (net/tls.ts). */
+export interface CertificateInfo {
+  subject: string;
+  issuer: string;
+  validFrom: string;
+  validTo: string;
+  /** SHA-256, colon-separated upper-case hex: what `*.tlsFingerprints` takes. */
+  fingerprint: string;
+}
+
+export class CertificateRefused extends AgentError {
+  readonly certificate: CertificateInfo;
+  constructor(code: ErrorCode, message: string, certificate: CertificateInfo) {
+    super(code, message);
+    this.name = 'CertificateRefused';
+    this.certificate = certificate;
+  }
+}
+
+/** The SMS refused a request itself (4xx): retrying it unchanged cannot help (sms/distributor.ts sets the entry aside). */
+export class SmsRefused extends AgentError {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super('E_REMOTE_REFUSED', message);
+    this.name = 'SmsRefused';
+    this.status = status;
+  }
+}
+
+/** A chunk left the spool (dropped at the budget, or found damaged) while its batch was being sent: select again. */
+export class BatchChanged extends AgentError {
+  constructor(message: string) {
+    super('E_SPOOL_CHANGED', message);
+    this.name = 'BatchChanged';
   }
 }
 

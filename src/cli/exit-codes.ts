@@ -3,8 +3,6 @@
 
 import type { ErrorCode } from '../errors.ts';
 
-export const EXIT_OK = 0;
-
 export const EXIT: Record<ErrorCode, { exit: number; hint: string }> = {
   E_INTERNAL: { exit: 1, hint: 'internal error: see the agent log' },
   E_USAGE: { exit: 2, hint: 'check the command line: tmsp-agent help' },
@@ -31,5 +29,6 @@ export const EXIT: Record<ErrorCode, { exit: number; hint: string }> = {
   E_AUTH: { exit: 22, hint: 'authentication failed: check the user name and password' },
   E_REMOTE: { exit: 23, hint: 'the server reported an error: it will be retried; check the server if it persists' },
   E_REMOTE_REFUSED: { exit: 24, hint: 'the server refused the request: check the path and permissions on the server' },
+  E_SPOOL_CHANGED: { exit: 26, hint: 'chunks left the spool while they were being uploaded (it was full, or one was damaged): the upload is tried again' },
   E_PROTOCOL: { exit: 25, hint: 'the server does not speak the expected protocol: check the protocol and port' },
 };

@@ -4,15 +4,16 @@
 
 export type Value = string | number | boolean | string[];
 
-export interface Field {
-  readonly key: string;
+/** A setting: `K` its dotted key, `V` the type of its value (the Config type is derived from these, schema.ts). */
+export interface Field<K extends string = string, V extends Value = Value> {
+  readonly key: K;
   readonly doc: string;
   /** The rule in words, used verbatim in refusals and in the README. */
   readonly rule: string;
-  readonly default: Value;
+  readonly default: V;
   readonly secret: boolean;
   /** Normalised value, or undefined when the input breaks the rule. */
-  coerce(input: unknown, fromText: boolean): Value | undefined;
+  coerce(input: unknown, fromText: boolean): V | undefined;
 }
 
 interface Common {
@@ -20,14 +21,14 @@ interface Common {
   secret?: boolean;
 }
 
-function field(key: string, c: Common, rule: string, dflt: Value, coerce: Field['coerce']): Field {
+function field<K extends string, V extends Value>(key: K, c: Common, rule: string, dflt: V, coerce: Field<K, V>['coerce']): Field<K, V> {
   return { key, doc: c.doc, rule, default: dflt, secret: c.secret ?? false, coerce };
 }
 
 const TRUE_WORDS = new Set(['true', 'yes', 'on', '1', 'enable', 'enabled']);
 const FALSE_WORDS = new Set(['false', 'no', 'off', '0', 'disable', 'disabled']);
 
-export function bool(key: string, dflt: boolean, c: Common): Field {
+export function bool<K extends string>(key: K, dflt: boolean, c: Common): Field<K, boolean> {
   return field(key, c, 'must be true or false', dflt, (v, fromText) => {
     if (typeof v === 'boolean') return v;
     if (fromText && typeof v === 'string') {
@@ -39,7 +40,7 @@ export function bool(key: string, dflt: boolean, c: Common): Field {
   });
 }
 
-export function int(key: string, dflt: number, min: number, max: number, c: Common & { unit?: string }): Field {
+export function int<K extends string>(key: K, dflt: number, min: number, max: number, c: Common & { unit?: string }): Field<K, number> {
   const unit = c.unit ? ` ${c.unit}` : '';
   return field(key, c, `must be a whole number from ${min} to ${max}${unit}`, dflt, (v, fromText) => {
     let n: number | undefined;
@@ -59,7 +60,7 @@ export function formatBytes(n: number): string {
 }
 
 /** A byte count; text may carry a KiB/MiB/GiB suffix (K, M, G accepted). */
-export function bytes(key: string, dflt: number, min: number, max: number, c: Common): Field {
+export function bytes<K extends string>(key: K, dflt: number, min: number, max: number, c: Common): Field<K, number> {
   const rule = `must be a size from ${formatBytes(min)} to ${formatBytes(max)} (bytes, or with a KiB/MiB/GiB suffix)`;
   return field(key, c, rule, dflt, (v, fromText) => {
     let n: number | undefined;
@@ -73,9 +74,9 @@ export function bytes(key: string, dflt: number, min: number, max: number, c: Co
   });
 }
 
-export function oneOf(key: string, dflt: string, values: readonly string[], c: Common): Field {
+export function oneOf<K extends string, T extends string>(key: K, dflt: NoInfer<T>, values: readonly T[], c: Common): Field<K, T> {
   return field(key, c, `must be one of: ${values.join(', ')}`, dflt, (v) =>
-    typeof v === 'string' && values.includes(v) ? v : undefined);
+    typeof v === 'string' && (values as readonly string[]).includes(v) ? v as T : undefined);
 }
 
 export interface TextRule {
@@ -86,7 +87,7 @@ export interface TextRule {
   normalise?(s: string): string;
 }
 
-export function text(key: string, dflt: string, r: TextRule, c: Common): Field {
+export function text<K extends string>(key: K, dflt: string, r: TextRule, c: Common): Field<K, string> {
   const rule = r.optional ? `${r.rule}, or empty` : r.rule;
   return field(key, c, rule, dflt, (v) => {
     if (typeof v !== 'string') return undefined;
@@ -101,19 +102,20 @@ export function text(key: string, dflt: string, r: TextRule, c: Common): Field {
  * file written by hand with the text form ("ipv4,domain") means the same list
  * `config set` would make of it.
  */
-export function list(key: string, dflt: string[], item: TextRule & { allowed?: readonly string[]; minItems?: number },
-  c: Common): Field {
+export function list<K extends string, T extends string = string>(key: K, dflt: NoInfer<T>[],
+  item: TextRule & { allowed?: readonly string[]; minItems?: number }, c: Common): Field<K, T[]> {
   const min = item.minItems ?? 0;
   const rule = `must be a comma-separated list${min > 0 ? ` of at least ${min}` : ''} where each item ${item.rule}`;
-  return field(key, c, rule, dflt, (v) => {
+  // The item rule's test is what makes an item a T.
+  return field<K, T[]>(key, c, rule, dflt, (v) => {
     let items: unknown[];
     if (Array.isArray(v)) items = v;
     else if (typeof v === 'string') items = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
     else return undefined;
-    const out: string[] = [];
+    const out: T[] = [];
     for (const it of items) {
       if (typeof it !== 'string') return undefined;
-      const s = item.normalise ? item.normalise(it) : it;
+      const s = (item.normalise ? item.normalise(it) : it) as T;
       if (!item.test(s)) return undefined;
       if (!out.includes(s)) out.push(s);
     }

@@ -7,38 +7,6 @@ import {
   isAbsolutePath, isEmail, isHostname, isIPv4, isLoopbackAddress, isNoProxyEntry, isPrintableAscii, isTagValue, parseHostPort,
 } from './rules.ts';
 
-export interface Config {
-  appliance: { id: string; hostname: string; productName: string; model: string; serial: string };
-  tmsp: {
-    enabled: boolean; logServer: string; protocol: 'ssh' | 'ssl'; uploadIntervalMinutes: number;
-    statusServer: string; username: string; password: string; registrationEmail: string; useProxy: boolean;
-    logBasePath: string; hostKeyFingerprint: string; tlsCaFile: string; tlsFingerprints: string[];
-    statusTls: boolean; statusTlsFingerprints: string[]; heartbeatSeconds: number; sftpParallelWrites: number; bandwidthLimitBytes: number;
-    highWaterPercent: number; batchMaxBytes: number; retryMaxSeconds: number; timeoutSeconds: number;
-    keepaliveSeconds: number;
-  };
-  proxy: { host: string; port: number; username: string; password: string; noProxy: string[] };
-  sms: {
-    enabled: boolean; server: string; username: string; password: string;
-    objectTypes: Array<'ipv4' | 'domain'>; riskLevel: 'high' | 'high-medium' | 'high-medium-low';
-    port: number; apiKey: string; tlsCaFile: string; tlsFingerprints: string[]; objectTtlDays: number;
-    maxObjects: number; batchSize: number; importThreshold: number; requestIntervalMs: number;
-    retryMaxSeconds: number; timeoutSeconds: number;
-  };
-  ingest: {
-    unixSocket: string; listenAddress: string; udpPort: number; tcpPort: number; tcpMaxConnections: number;
-    maxMessageBytes: number; files: string[]; tailStartAt: 'beginning' | 'end'; tailPollMs: number;
-  };
-  spool: {
-    budgetBytes: number; chunkMaxBytes: number; chunkMaxAgeMs: number; durability: 'full' | 'normal';
-    compressionLevel: number; maxPendingBytes: number;
-  };
-  daemon: {
-    stateDir: string; controlSocket: string; logLevel: 'error' | 'warn' | 'info' | 'debug'; addonDir: string;
-    logFile: string; logMaxBytes: number; logFiles: number;
-  };
-}
-
 const KiB = 1024;
 const MiB = 1024 * KiB;
 const GiB = 1024 * MiB;
@@ -67,7 +35,7 @@ const certFingerprint: TextRule = {
 };
 const absPath: TextRule = { rule: 'must be an absolute path', test: isAbsolutePath };
 
-export const FIELDS: readonly Field[] = [
+export const FIELDS = [
   // The appliance's identity, set by the board; empty means "ask the OS".
   text('appliance.id', '', {
     rule: 'must be 1-64 characters of letters, digits, ".", "_" or "-", not starting with "."', optional: true,
@@ -141,7 +109,7 @@ export const FIELDS: readonly Field[] = [
   text('sms.username', '', { ...basicUser(15), optional: true }, { doc: 'SMS user name (1-15 characters).' }),
   text('sms.password', '', { ...credential(15), optional: true },
     { doc: 'SMS password (1-15 characters).', secret: true }),
-  list('sms.objectTypes', ['ipv4', 'domain'], {
+  list<'sms.objectTypes', 'ipv4' | 'domain'>('sms.objectTypes', ['ipv4', 'domain'], {
     rule: 'is ipv4 or domain', minItems: 1, test: (s) => s === 'ipv4' || s === 'domain',
     normalise: (s) => s.trim().toLowerCase(),
   }, { doc: 'Suspicious object types to distribute.' }),
@@ -200,9 +168,20 @@ export const FIELDS: readonly Field[] = [
   text('daemon.logFile', '', { ...absPath, optional: true }, { doc: 'Daemon log file; empty = standard output.' }),
   bytes('daemon.logMaxBytes', 1 * MiB, 64 * KiB, 64 * MiB, { doc: 'The log file is rotated at this size.' }),
   int('daemon.logFiles', 3, 1, 10, { doc: 'Rotated log files kept (log, log.1, ...).' }),
-];
+] as const;
 
-export const FIELD_BY_KEY: ReadonlyMap<string, Field> = new Map(FIELDS.map((f) => [f.key, f]));
+type SectionOf<K> = K extends `${infer S}.${string}` ? S : never;
+type NameOf<K> = K extends `${string}.${infer N}` ? N : never;
+type Fields = (typeof FIELDS)[number];
+
+/** The effective configuration: every section and setting, typed as its field says. Derived from FIELDS, never kept by hand. */
+export type Config = {
+  [S in SectionOf<Fields['key']>]: {
+    [F in Fields as SectionOf<F['key']> extends S ? NameOf<F['key']> : never]: F extends Field<string, infer V> ? V : never;
+  };
+};
+
+export const FIELD_BY_KEY: ReadonlyMap<string, Field> = new Map(FIELDS.map((f): [string, Field] => [f.key, f as Field]));
 
 export const SECRET_KEYS: readonly string[] = FIELDS.filter((f) => f.secret).map((f) => f.key);
 

@@ -14,7 +14,9 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
-import { AgentError, type ErrorCode } from '../errors.ts';
+import { AgentError, CertificateRefused, type CertificateInfo, type ErrorCode } from '../errors.ts';
+
+export { CertificateRefused, type CertificateInfo } from '../errors.ts';
 import { classify } from './errors.ts';
 
 export interface TlsTrust {
@@ -22,26 +24,6 @@ export interface TlsTrust {
   caFile: string;
   /** Accepted SHA-256 fingerprints (hex, any case, colons optional). */
   fingerprints: readonly string[];
-}
-
-/** The server certificate as an operator compares it with the server's console. */
-export interface CertificateInfo {
-  subject: string;
-  issuer: string;
-  validFrom: string;
-  validTo: string;
-  /** SHA-256, colon-separated upper-case hex: what `*.tlsFingerprints` takes. */
-  fingerprint: string;
-}
-
-/** A certificate that failed verification; `certificate` is what the server presented. */
-export class CertificateRefused extends AgentError {
-  readonly certificate: CertificateInfo;
-  constructor(code: ErrorCode, message: string, certificate: CertificateInfo) {
-    super(code, message);
-    this.name = 'CertificateRefused';
-    this.certificate = certificate;
-  }
 }
 
 export function normaliseFingerprint(fp: string): string {

@@ -6,11 +6,9 @@
 // retry, back off for the operator, or set an entry aside.
 
 import crypto from 'node:crypto';
-import https from 'node:https';
-import { AgentError } from '../errors.ts';
-import { connectDirect } from '../net/connect.ts';
-import { classify } from '../net/errors.ts';
-import { startTls, type TlsTrust } from '../net/tls.ts';
+import { SmsRefused, type AgentError } from '../errors.ts';
+import { basicAuth, httpsCall, httpStatusError, type HttpsAnswer } from '../net/https-request.ts';
+import type { TlsTrust } from '../net/tls.ts';
 import type { ObjectType } from './object.ts';
 
 export interface SmsTarget {
@@ -28,32 +26,14 @@ export interface Entry {
   value: string;
 }
 
-export interface SmsResponse {
-  status: number;
-  body: string;
-}
-
-const MAX_BODY = 64 * 1024;
 const PARAM: Record<ObjectType, string> = { ipv4: 'ip', domain: 'dns' };
 const IMPORT_TYPE: Record<ObjectType, string> = { ipv4: 'ipv4', domain: 'dns' };
 
-/** The SMS refused the request itself (not the transport): the entries in it may be at fault. */
-export class SmsRefused extends AgentError {
-  readonly status: number;
-  constructor(status: number, message: string) {
-    super('E_REMOTE_REFUSED', message);
-    this.status = status;
-  }
-}
-
+/** What the SMS's answer means: 200 is success; a 4xx is the SMS refusing the request itself (SmsRefused). */
 export function classifyStatus(status: number, what: string, body: string): AgentError | undefined {
-  if (status === 200) return undefined;
-  const detail = body.trim().replace(/\s+/g, ' ').slice(0, 200);
-  const msg = `SMS ${what}: HTTP ${status}${detail ? ` (${detail})` : ''}`;
-  if (status === 401 || status === 403) return new AgentError('E_AUTH', `${msg}: check the SMS user name and password`);
-  if (status >= 500 || status === 429 || status === 408) return new AgentError('E_REMOTE', msg);
-  if (status >= 400) return new SmsRefused(status, msg);
-  return new AgentError('E_PROTOCOL', msg);
+  return httpStatusError(status, `SMS ${what}`, body, {
+    ok: [200], authHint: 'check the SMS user name and password', refused: (st, msg) => new SmsRefused(st, msg),
+  });
 }
 
 export class SmsClient {
@@ -63,47 +43,18 @@ export class SmsClient {
     this.t = t;
   }
 
-  private headers(): Record<string, string> {
-    const h: Record<string, string> = { 'User-Agent': 'tmsp-agent' };
-    if (this.t.apiKey) h['X-SMS-API-KEY'] = this.t.apiKey;
-    else h.Authorization = `Basic ${Buffer.from(`${this.t.username}:${this.t.password}`).toString('base64')}`;
-    return h;
-  }
-
-  /** One HTTPS request on its own connection; returns status and (bounded) body. */
-  async request(method: 'GET' | 'POST', path: string, body?: { type: string; data: Buffer }): Promise<SmsResponse> {
+  /** One HTTPS request on its own connection, straight to the SMS (it is on the appliance's network). */
+  request(method: 'GET' | 'POST', path: string, body?: { type: string; data: Buffer }): Promise<HttpsAnswer> {
     const t = this.t;
-    const raw = await connectDirect({ host: t.host, port: t.port }, t.timeoutMs);
-    const { socket } = await startTls(raw, t.host, t.trust, t.timeoutMs).catch((err) => {
-      raw.destroy();
-      throw err;
-    });
-    return new Promise((resolve, reject) => {
-      const headers = this.headers();
-      if (body) {
-        headers['Content-Type'] = body.type;
-        headers['Content-Length'] = String(body.data.length);
-      }
-      let settled = false;
-      const done = (err: unknown, v?: SmsResponse) => {
-        if (settled) return;
-        settled = true;
-        socket.destroy();
-        if (err) reject(err instanceof AgentError ? err : classify(err, `SMS ${path.split('?')[0]}`));
-        else resolve(v!);
-      };
-      const req = https.request({ method, host: t.host, port: t.port, path, headers, createConnection: () => socket }, (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => {
-          if (text.length < MAX_BODY) text += d;
-        });
-        res.on('end', () => done(null, { status: res.statusCode ?? 0, body: text }));
-        res.on('error', (err) => done(err));
-      });
-      req.setTimeout(t.timeoutMs, () => req.destroy(new AgentError('E_TIMEOUT', `SMS ${path.split('?')[0]}: no answer within ${t.timeoutMs} ms`)));
-      req.on('error', (err) => done(err));
-      req.end(body?.data);
+    const headers: Record<string, string | number> = t.apiKey
+      ? { 'X-SMS-API-KEY': t.apiKey } : { Authorization: basicAuth(t.username, t.password) };
+    if (body) {
+      headers['Content-Type'] = body.type;
+      headers['Content-Length'] = body.data.length;
+    }
+    return httpsCall({
+      host: t.host, port: t.port, tls: t.trust, route: { timeoutMs: t.timeoutMs }, method, path, headers, body: body?.data,
+      what: `SMS ${path.split('?')[0]}`,
     });
   }
 

@@ -6,10 +6,11 @@
 // bad value never blocks the rest.
 
 import type { Logger } from 'pino';
-import { AgentError, NEEDS_OPERATOR, type ErrorCode } from '../errors.ts';
-import { Backoff } from '../net/backoff.ts';
+import { RetryPolicy } from '../core/backoff.ts';
+import { sleep, Ticker } from '../core/timers.ts';
+import { AgentError, SmsRefused, type ErrorCode } from '../errors.ts';
 import { classify } from '../net/errors.ts';
-import { SmsRefused, type SmsClient } from './client.ts';
+import type { SmsClient } from './client.ts';
 import type { ObjectStore, OutboxRow } from './store.ts';
 
 export interface DistributorOptions {
@@ -39,12 +40,13 @@ export class Distributor {
   private client: SmsClient | undefined;
   private opts: DistributorOptions;
   private readonly log: Logger;
-  private transient: Backoff;
-  private operator: Backoff;
+  private readonly retry: RetryPolicy;
   private stopped = false;
   private wakeUp: (() => void) | undefined;
   private sleeping: NodeJS.Timeout | undefined;
-  private sweeper: NodeJS.Timeout | undefined;
+  private readonly sweeper = new Ticker(() => {
+    if (this.store.expire() > 0) this.wake();
+  });
   private lastRequest = 0;
   private running: Promise<void> | undefined;
   private s: { state: DistributorStats['state']; requests: number; refused: number; lastSuccessAt: number | null;
@@ -54,27 +56,20 @@ export class Distributor {
     this.store = store;
     this.opts = opts;
     this.log = log;
-    this.transient = new Backoff({ baseMs: Math.min(1000, opts.retryMaxMs), capMs: opts.retryMaxMs });
-    this.operator = new Backoff({ baseMs: Math.min(30_000, opts.retryMaxMs), capMs: opts.retryMaxMs });
+    this.retry = new RetryPolicy(opts.retryMaxMs);
     this.s = { state: 'off', requests: 0, refused: 0, lastSuccessAt: null, lastError: null, lastErrorCode: null, nextAttemptAt: null };
   }
 
   /** The client to send with, or undefined when distribution is off (and no purge runs). */
   configure(client: SmsClient | undefined, opts: DistributorOptions): void {
     this.client = client;
-    if (opts.retryMaxMs !== this.opts.retryMaxMs) {
-      this.transient = new Backoff({ baseMs: Math.min(1000, opts.retryMaxMs), capMs: opts.retryMaxMs });
-      this.operator = new Backoff({ baseMs: Math.min(30_000, opts.retryMaxMs), capMs: opts.retryMaxMs });
-    }
+    this.retry.setCap(opts.retryMaxMs);
     this.opts = opts;
     this.wake(true);
   }
 
   start(): void {
-    this.sweeper = setInterval(() => {
-      if (this.store.expire() > 0) this.wake();
-    }, this.opts.expirySweepMs);
-    this.sweeper.unref();
+    this.sweeper.start(this.opts.expirySweepMs);
     this.running = this.loop();
   }
 
@@ -118,8 +113,7 @@ export class Distributor {
       this.s.state = 'sending';
       try {
         await this.send(client, batch.rows, batch.bulk);
-        this.transient.reset();
-        this.operator.reset();
+        this.retry.reset();
         this.s.lastError = null;
         this.s.lastErrorCode = null;
         if (this.store.endPurgeIfDone()) this.log.info('SMS purge finished');
@@ -127,7 +121,7 @@ export class Distributor {
         if (this.stopped) return;
         const e = err instanceof AgentError ? err : classify(err, 'SMS');
         this.store.attempted(batch.rows, e.message);
-        const delay = (NEEDS_OPERATOR.has(e.code) ? this.operator : this.transient).next();
+        const delay = this.retry.next(e.code);
         this.s.state = 'retrying';
         this.s.lastError = e.message;
         this.s.lastErrorCode = e.code;
@@ -142,7 +136,7 @@ export class Distributor {
   /** At most one request per interval, counted from the start of the last one. */
   private async paced<T>(fn: () => Promise<T>): Promise<T> {
     const wait = this.lastRequest + this.opts.intervalMs - Date.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    if (wait > 0) await sleep(wait);
     this.lastRequest = Date.now();
     this.s.requests++;
     return fn();
@@ -200,7 +194,7 @@ export class Distributor {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.sweeper);
+    this.sweeper.stop();
     clearTimeout(this.sleeping);
     this.sleeping = undefined;
     this.wake();

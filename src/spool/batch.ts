@@ -6,6 +6,7 @@
 
 import { Readable } from 'node:stream';
 import { GarbageBudget } from '../native/gc.ts';
+import { BatchChanged } from '../errors.ts';
 import type { Ring } from './ring.ts';
 
 export interface Batch {
@@ -19,12 +20,6 @@ export interface Batch {
 }
 
 /** The spool changed under the batch (a chunk was evicted or found corrupt): select again. */
-export class BatchChanged extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'BatchChanged';
-  }
-}
 
 /** The oldest chunks, at most maxBytes together (but always at least one). */
 export function selectBatch(ring: Ring, maxBytes: number): Batch | undefined {

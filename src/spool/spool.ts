@@ -3,6 +3,8 @@
 // them rather than losing what is already sealed.
 
 import type { Logger } from 'pino';
+import { Backoff } from '../core/backoff.ts';
+import { sleep } from '../core/timers.ts';
 import type { Db } from '../state/db.ts';
 import { Chunker, type ChunkerOptions } from './chunker.ts';
 import { Ring, type ChunkMeta, type RingStats, type SealedChunk } from './ring.ts';
@@ -22,6 +24,7 @@ export interface SpoolStats extends RingStats {
   oldestUnsentMs: number | null;
 }
 
+/** A refused commit is retried from this (the disk may free up any moment), up to RETRY_MAX_MS, with jitter. */
 const RETRY_MIN_MS = 200;
 const RETRY_MAX_MS = 30_000;
 
@@ -65,7 +68,7 @@ export class Spool {
   }
 
   private async store(chunk: SealedChunk): Promise<void> {
-    let delay = RETRY_MIN_MS;
+    const backoff = new Backoff({ baseMs: RETRY_MIN_MS, capMs: RETRY_MAX_MS });
     for (;;) {
       try {
         const meta = this.ring.commit(chunk);
@@ -76,9 +79,9 @@ export class Spool {
         this.lastError = (err as Error).message;
         // On the way down there is no later: count the chunk lost and go.
         if (this.stopped) throw err;
+        const delay = backoff.next();
         this.log.error({ err, retryInMs: delay }, 'spool commit failed; retrying');
-        await new Promise((r) => setTimeout(r, delay).unref());
-        delay = Math.min(delay * 2, RETRY_MAX_MS);
+        await sleep(delay);
       }
     }
   }

@@ -13,8 +13,9 @@ import type { Duplex } from 'node:stream';
 import type { IClientOptions } from 'mqtt';
 import mqttClientModule from 'mqtt/lib/client';
 import type { Logger } from 'pino';
-import { AgentError, NEEDS_OPERATOR, type ErrorCode } from '../errors.ts';
-import { Backoff } from '../net/backoff.ts';
+import { RetryPolicy } from '../core/backoff.ts';
+import { Ticker } from '../core/timers.ts';
+import { AgentError, type ErrorCode } from '../errors.ts';
 import { openStream } from '../net/connect.ts';
 import { classify } from '../net/errors.ts';
 import type { ProxySettings } from '../net/proxy.ts';
@@ -171,10 +172,9 @@ export class StatusLink {
   private readonly log: Logger;
   private readonly registration: () => Registration;
   private readonly heartbeat: () => Heartbeat;
-  private backoff!: Backoff;
-  private operatorBackoff!: Backoff;
+  private readonly retryPolicy: RetryPolicy;
   private client: MqttClient | undefined;
-  private beatTimer: NodeJS.Timeout | undefined;
+  private readonly beats = new Ticker(() => this.beat());
   private retryTimer: NodeJS.Timeout | undefined;
   private unacked = 0;
   private stopped = false;
@@ -187,7 +187,7 @@ export class StatusLink {
     this.heartbeat = heartbeat;
     this.log = log;
     this.o = { ...o };
-    this.backoffs(o.retryMaxMs);
+    this.retryPolicy = new RetryPolicy(o.retryMaxMs);
     this.s = {
       state: 'connecting', protocolVersion: null, heartbeats: 0, skipped: 0, attempts: 0, lastError: null, lastErrorCode: null,
     };
@@ -197,21 +197,13 @@ export class StatusLink {
     void this.connect();
   }
 
-  private backoffs(retryMaxMs: number): void {
-    this.backoff = new Backoff({ baseMs: Math.min(1000, retryMaxMs), capMs: retryMaxMs });
-    this.operatorBackoff = new Backoff({ baseMs: Math.min(30_000, retryMaxMs), capMs: retryMaxMs });
-  }
-
   /** A new heartbeat interval or retry cap takes effect on the open session: no reconnect. */
   setTiming(heartbeatMs: number, retryMaxMs: number): void {
-    if (retryMaxMs !== this.o.retryMaxMs) this.backoffs(retryMaxMs);
+    this.retryPolicy.setCap(retryMaxMs);
     this.o.retryMaxMs = retryMaxMs;
     if (heartbeatMs === this.o.heartbeatMs) return;
     this.o.heartbeatMs = heartbeatMs;
-    if (this.client) {
-      clearInterval(this.beatTimer);
-      this.beatTimer = setInterval(() => this.beat(), heartbeatMs);
-    }
+    if (this.client) this.beats.start(heartbeatMs);
   }
 
   /** The registration record changed (email, product, model...): publish it again on the open session. */
@@ -241,8 +233,7 @@ export class StatusLink {
     this.s.state = 'connected';
     this.s.lastError = null;
     this.s.lastErrorCode = null;
-    this.backoff.reset();
-    this.operatorBackoff.reset();
+    this.retryPolicy.reset();
     this.log.info({ host: this.o.host, port: this.o.port, mqtt: this.s.protocolVersion === 5 ? '5' : '3.1.1' }, 'status server connected');
     const t = topics(this.o.applianceId);
     client.on('error', (err: Error) => this.log.warn({ err: err.message }, 'status server error'));
@@ -250,7 +241,7 @@ export class StatusLink {
     this.publish(t.status, ONLINE, true);
     this.publish(t.registration, JSON.stringify(this.registration()), true);
     this.beat();
-    this.beatTimer = setInterval(() => this.beat(), this.o.heartbeatMs);
+    this.beats.start(this.o.heartbeatMs);
   }
 
   private publish(topic: string, payload: string, retain: boolean): boolean {
@@ -281,7 +272,7 @@ export class StatusLink {
   }
 
   private teardown(): void {
-    clearInterval(this.beatTimer);
+    this.beats.stop();
     const c = this.client;
     this.client = undefined;
     this.connectedAt = null;
@@ -296,7 +287,7 @@ export class StatusLink {
   private retry(err: unknown): void {
     if (this.stopped) return;
     const e = err instanceof AgentError ? err : classify(err, 'status server');
-    const delay = (NEEDS_OPERATOR.has(e.code) ? this.operatorBackoff : this.backoff).next();
+    const delay = this.retryPolicy.next(e.code);
     this.s.state = 'retrying';
     this.s.lastError = e.message;
     this.s.lastErrorCode = e.code;
@@ -322,7 +313,7 @@ export class StatusLink {
   async stop(o: { offline?: boolean } = {}): Promise<void> {
     this.stopped = true;
     clearTimeout(this.retryTimer);
-    clearInterval(this.beatTimer);
+    this.beats.stop();
     const c = this.client;
     this.client = undefined;
     this.connectedAt = null;

@@ -6,10 +6,11 @@
 // from a much longer base, so they never become a tight loop.
 
 import type { Logger } from 'pino';
-import { AgentError, NEEDS_OPERATOR, type ErrorCode } from '../errors.ts';
-import { Backoff } from '../net/backoff.ts';
+import { RetryPolicy } from '../core/backoff.ts';
+import { Ticker } from '../core/timers.ts';
+import { AgentError, BatchChanged, type ErrorCode } from '../errors.ts';
 import { batchName } from '../protocol/batch.ts';
-import { batchStream, BatchChanged, selectBatch } from '../spool/batch.ts';
+import { batchStream, selectBatch } from '../spool/batch.ts';
 import type { Spool } from '../spool/spool.ts';
 import type { Counters } from '../state/counters.ts';
 import type { Sink } from './sink.ts';
@@ -46,8 +47,6 @@ export interface UploaderStats {
   uploaded: UploadTotals;
 }
 
-const TRANSIENT_BASE_MS = 1000;
-const OPERATOR_BASE_MS = 30_000;
 /** Re-selections in a row after the spool changed under a batch, before backing off. */
 const MAX_RESELECT = 5;
 
@@ -60,9 +59,8 @@ export class Uploader {
   private readonly totals: UploadTotals;
   private opts: UploaderOptions;
   private readonly log: Logger;
-  private transient!: Backoff;
-  private operator!: Backoff;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly retry: RetryPolicy;
+  private readonly schedule = new Ticker(() => void this.trigger('interval'));
   private retryTimer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
@@ -79,26 +77,15 @@ export class Uploader {
     this.totals = totals;
     this.opts = opts;
     this.log = log;
-    this.backoffs(opts.retryMaxMs);
+    this.retry = new RetryPolicy(opts.retryMaxMs);
     this.s = {
       state: 'idle', protocol: sink.kind, lastAttemptAt: null, lastError: null, lastErrorCode: null,
       consecutiveFailures: 0, attempts: 0, nextAttemptAt: null,
     };
   }
 
-  private backoffs(cap: number): void {
-    this.transient = new Backoff({ baseMs: Math.min(TRANSIENT_BASE_MS, cap), capMs: cap });
-    this.operator = new Backoff({ baseMs: Math.min(OPERATOR_BASE_MS, cap), capMs: cap });
-  }
-
-  private schedule(): void {
-    clearInterval(this.timer);
-    this.timer = setInterval(() => this.trigger('interval'), this.opts.intervalMs);
-    this.timer.unref();
-  }
-
   start(): void {
-    this.schedule();
+    this.schedule.start(this.opts.intervalMs);
     this.unsubscribe = this.spool.onCommitted(() => {
       if (this.aboveHighWater()) void this.trigger('high-water');
     });
@@ -139,10 +126,9 @@ export class Uploader {
 
   /** New schedule, batch size or retry cap; the round in flight goes on. */
   configure(opts: UploaderOptions): void {
-    const prev = this.opts;
     this.opts = opts;
-    if (opts.retryMaxMs !== prev.retryMaxMs) this.backoffs(opts.retryMaxMs);
-    if (opts.intervalMs !== prev.intervalMs && this.timer && !this.stopped) this.schedule();
+    this.retry.setCap(opts.retryMaxMs);
+    if (this.schedule.running && !this.stopped) this.schedule.start(opts.intervalMs);
   }
 
   /**
@@ -208,8 +194,7 @@ export class Uploader {
     this.s.consecutiveFailures = 0;
     this.s.lastError = null;
     this.s.lastErrorCode = null;
-    this.transient.reset();
-    this.operator.reset();
+    this.retry.reset();
     this.log.info({ name, records, bytes }, 'batch uploaded');
   }
 
@@ -219,8 +204,7 @@ export class Uploader {
       return;
     }
     const e = err instanceof AgentError ? err : new AgentError('E_INTERNAL', (err as Error)?.message ?? String(err));
-    const needsOperator = NEEDS_OPERATOR.has(e.code);
-    const delay = (needsOperator ? this.operator : this.transient).next();
+    const delay = this.retry.next(e.code);
     this.s.state = 'retrying';
     this.s.consecutiveFailures++;
     this.s.lastError = e.message;
@@ -249,7 +233,7 @@ export class Uploader {
   async stop(): Promise<void> {
     this.stopped = true;
     this.unsubscribe?.();
-    clearInterval(this.timer);
+    this.schedule.stop();
     clearTimeout(this.retryTimer);
     await this.sink.close().catch(() => {});
     await this.running?.catch(() => {});

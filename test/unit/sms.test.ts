@@ -5,7 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { SmsClient, SmsRefused } from '../../src/sms/client.ts';
+import { SmsClient } from '../../src/sms/client.ts';
+import { SmsRefused } from '../../src/errors.ts';
 import { extractObjects } from '../../src/sms/extract.ts';
 import { normaliseDomain, normaliseValue } from '../../src/sms/object.ts';
 import { qualifies, tagData, type Policy } from '../../src/sms/policy.ts';
