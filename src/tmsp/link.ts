@@ -12,7 +12,8 @@ import type { Heartbeat, Registration } from '../protocol/heartbeat.ts';
 import type { Spool } from '../spool/spool.ts';
 import type { Counters } from '../state/counters.ts';
 import { StatusLink, type StatusLinkOptions, type StatusLinkStats } from './status-link.ts';
-import { createSink, logTarget, statusOptions } from './target.ts';
+import { createSink, logTarget, sinkName } from './sinks/index.ts';
+import { statusOptions } from './target.ts';
 import { Uploader, type UploadTotals, type UploaderOptions, type UploaderStats } from './uploader.ts';
 
 export interface TmspStats {
@@ -58,7 +59,7 @@ export class TmspLink {
     this.version = version;
     this.started = started;
     this.log = log.child({ room: 'tmsp' });
-    this.uploader = new Uploader(spool, createSink(c), counters, totals, uploaderOptions(c), this.log);
+    this.uploader = new Uploader(spool, createSink(c), sinkName(c), counters, totals, uploaderOptions(c), this.log);
     const so = statusOptions(c);
     this.statusLink = this.newStatusLink(so);
     this.keys = { session: sessionKey(so), sink: sinkKey(c), registration: this.registrationKey() };
@@ -126,7 +127,7 @@ export class TmspLink {
     }
     const sink = sinkKey(c);
     if (sink !== this.keys.sink) {
-      await this.uploader.setSink(createSink(c));
+      await this.uploader.setSink(createSink(c), sinkName(c));
       this.log.info('log server settings changed');
     }
     this.uploader.configure(uploaderOptions(c));

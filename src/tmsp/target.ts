@@ -1,5 +1,6 @@
-// The TMSP settings turned into what transports need: host and port with
-// the protocol's default, credentials, proxy route and trust.
+// The TMSP settings turned into what the links need: the log server every
+// sink connects to (each sink adds its own settings, sinks/), the status
+// server, credentials, proxy route and trust.
 
 import { applianceId } from '../config/identity.ts';
 import { parseHostPort } from '../config/rules.ts';
@@ -7,12 +8,10 @@ import type { Config } from '../config/schema.ts';
 import { AgentError } from '../errors.ts';
 import type { ProxySettings } from '../net/proxy.ts';
 import type { TlsTrust } from '../net/tls.ts';
-import { HttpsSink } from './https.ts';
-import type { Sink, SinkTarget } from './sink.ts';
-import { SftpSink } from './sftp.ts';
+import type { LogServer } from './sink.ts';
 import type { StatusLinkOptions } from './status-link.ts';
 
-export const DEFAULT_PORTS = { ssh: 22, ssl: 443, mqtts: 8883, mqtt: 1883 } as const;
+export const STATUS_PORTS = { mqtts: 8883, mqtt: 1883 } as const;
 
 export function proxyFor(c: Config): ProxySettings | undefined {
   if (!c.tmsp.useProxy || c.proxy.host === '') return undefined;
@@ -30,18 +29,18 @@ function hostPort(value: string, key: string, defaultPort: number): { host: stri
   return { host: hp.host, port: hp.port ?? defaultPort };
 }
 
-export function logTarget(c: Config): SinkTarget {
-  const { host, port } = hostPort(c.tmsp.logServer, 'tmsp.logServer', DEFAULT_PORTS[c.tmsp.protocol]);
+/** The log server as every sink needs it; `defaultPort` is the sink's. */
+export function logServer(c: Config, defaultPort: number): LogServer {
+  const { host, port } = hostPort(c.tmsp.logServer, 'tmsp.logServer', defaultPort);
   return {
     host, port, username: c.tmsp.username, password: c.tmsp.password, basePath: c.tmsp.logBasePath,
     proxy: proxyFor(c), noProxy: c.proxy.noProxy, timeoutMs: c.tmsp.timeoutSeconds * 1000,
-    keepaliveMs: c.tmsp.keepaliveSeconds * 1000, hostKeyFingerprint: c.tmsp.hostKeyFingerprint, tls: trustFor(c, 'log'),
-    parallelWrites: c.tmsp.sftpParallelWrites, bandwidthLimitBytes: c.tmsp.bandwidthLimitBytes,
+    keepaliveMs: c.tmsp.keepaliveSeconds * 1000, bandwidthLimitBytes: c.tmsp.bandwidthLimitBytes,
   };
 }
 
 export function statusTarget(c: Config): { host: string; port: number } {
-  return hostPort(c.tmsp.statusServer, 'tmsp.statusServer', c.tmsp.statusTls ? DEFAULT_PORTS.mqtts : DEFAULT_PORTS.mqtt);
+  return hostPort(c.tmsp.statusServer, 'tmsp.statusServer', c.tmsp.statusTls ? STATUS_PORTS.mqtts : STATUS_PORTS.mqtt);
 }
 
 /** The status server link's settings, for the daemon's link and for Test Connection alike. */
@@ -55,8 +54,3 @@ export function statusOptions(c: Config): StatusLinkOptions {
   };
 }
 
-/** The sink for tmsp.protocol: ssh → SFTP, ssl → HTTPS PUT. */
-export function createSink(c: Config): Sink {
-  const t = logTarget(c);
-  return c.tmsp.protocol === 'ssh' ? new SftpSink(t) : new HttpsSink(t);
-}

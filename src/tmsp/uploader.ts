@@ -70,7 +70,8 @@ export class Uploader {
     lastAttemptAt: number | null; nextAttemptAt: number | null;
   };
 
-  constructor(spool: Spool, sink: Sink, counters: Counters, totals: UploadTotals, opts: UploaderOptions, log: Logger) {
+  /** `protocol` names the sink in status ("sftp", "https"). */
+  constructor(spool: Spool, sink: Sink, protocol: string, counters: Counters, totals: UploadTotals, opts: UploaderOptions, log: Logger) {
     this.spool = spool;
     this.sink = sink;
     this.counters = counters;
@@ -79,7 +80,7 @@ export class Uploader {
     this.log = log;
     this.retry = new RetryPolicy(opts.retryMaxMs);
     this.s = {
-      state: 'idle', protocol: sink.kind, lastAttemptAt: null, lastError: null, lastErrorCode: null,
+      state: 'idle', protocol, lastAttemptAt: null, lastError: null, lastErrorCode: null,
       consecutiveFailures: 0, attempts: 0, nextAttemptAt: null,
     };
   }
@@ -136,10 +137,10 @@ export class Uploader {
    * old one is cut (its chunks stay in the spool) and the batch starts over on
    * the new one at once, without counting as a failure.
    */
-  async setSink(sink: Sink): Promise<void> {
+  async setSink(sink: Sink, protocol: string): Promise<void> {
     const old = this.sink;
     this.sink = sink;
-    this.s.protocol = sink.kind;
+    this.s.protocol = protocol;
     await old.close().catch(() => {});
     if (!this.stopped) void this.trigger('settings changed', true);
   }

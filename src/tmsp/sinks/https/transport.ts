@@ -4,10 +4,11 @@
 // a refused login is not retried in a tight loop while a 5xx is.
 
 import { Transform, type Duplex, type Readable } from 'node:stream';
-import type { AgentError } from '../errors.ts';
-import { basicAuth, httpsCall, httpStatusError, type HttpsAnswer } from '../net/https-request.ts';
-import { TokenBucket } from '../net/throttle.ts';
-import type { Sink, SinkTarget, UploadItem } from './sink.ts';
+import type { AgentError } from '../../../errors.ts';
+import { basicAuth, httpsCall, httpStatusError, type HttpsAnswer } from '../../../net/https-request.ts';
+import { TokenBucket } from '../../../net/throttle.ts';
+import type { Sink, UploadItem } from '../../sink.ts';
+import type { HttpsTarget } from './index.ts';
 
 export function urlPath(basePath: string, name: string): string {
   const base = basePath.replace(/^\/+|\/+$/g, '');
@@ -37,7 +38,7 @@ export interface HttpsRequest {
 }
 
 /** A request to the log server with the TMSP credentials, through the proxy when configured. */
-export function httpsRequest(t: SinkTarget, r: HttpsRequest): Promise<HttpsAnswer> {
+export function httpsRequest(t: HttpsTarget, r: HttpsRequest): Promise<HttpsAnswer> {
   const headers: Record<string, string | number> = { Authorization: basicAuth(t.username, t.password) };
   if (r.method === 'PUT') {
     headers['Content-Type'] = 'application/gzip';
@@ -51,12 +52,11 @@ export function httpsRequest(t: SinkTarget, r: HttpsRequest): Promise<HttpsAnswe
 }
 
 export class HttpsSink implements Sink {
-  readonly kind = 'https' as const;
-  private readonly t: SinkTarget;
+  private readonly t: HttpsTarget;
   private readonly bucket: TokenBucket | undefined;
   private current: Duplex | undefined;
 
-  constructor(target: SinkTarget) {
+  constructor(target: HttpsTarget) {
     this.t = target;
     this.bucket = target.bandwidthLimitBytes > 0 ? new TokenBucket(target.bandwidthLimitBytes) : undefined;
   }

@@ -6,12 +6,13 @@
 
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { AgentError } from '../errors.ts';
-import { openStream } from '../net/connect.ts';
-import { classify } from '../net/errors.ts';
-import { GarbageBudget } from '../native/gc.ts';
-import { TokenBucket } from '../net/throttle.ts';
-import type { Sink, SinkTarget, UploadItem } from './sink.ts';
+import { AgentError } from '../../../errors.ts';
+import { openStream } from '../../../net/connect.ts';
+import { classify } from '../../../net/errors.ts';
+import { GarbageBudget } from '../../../native/gc.ts';
+import { TokenBucket } from '../../../net/throttle.ts';
+import type { Sink, UploadItem } from '../../sink.ts';
+import type { SftpTarget } from './index.ts';
 import { closeSsh, openSsh, type SftpSession, type SshSession } from './ssh.ts';
 
 const WRITE_BYTES = 32 * 1024;
@@ -85,12 +86,11 @@ export async function writeAll(sftp: SftpSession, handle: Buffer, src: Readable,
 }
 
 export class SftpSink implements Sink {
-  readonly kind = 'sftp' as const;
-  private readonly t: SinkTarget;
+  private readonly t: SftpTarget;
   private session: SshSession | undefined;
   private readonly bucket: TokenBucket | undefined;
 
-  constructor(target: SinkTarget) {
+  constructor(target: SftpTarget) {
     this.t = target;
     this.bucket = target.bandwidthLimitBytes > 0 ? new TokenBucket(target.bandwidthLimitBytes) : undefined;
   }

@@ -5,8 +5,8 @@
 import crypto from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import ssh2 from 'ssh2';
-import { AgentError } from '../errors.ts';
-import { classify } from '../net/errors.ts';
+import { AgentError } from '../../../errors.ts';
+import { classify } from '../../../net/errors.ts';
 
 export type SftpSession = ssh2.SFTPWrapper;
 
