@@ -28,6 +28,8 @@ endif
 
 # The executable is stripped before its blob is injected; stripping it
 # again afterwards (target-finalize) breaks it: it crashes at start.
+# (check-package warns about this line: it appends to Buildroot's own
+# variable on purpose.)
 ifeq ($(BR2_PACKAGE_TMSP_AGENT),y)
 BR2_STRIP_EXCLUDE_FILES += tmsp-agent
 endif

@@ -12,7 +12,7 @@ export interface RouteOptions {
   proxy?: ProxySettings;
   noProxy?: readonly string[];
   timeoutMs: number;
-  keepAliveMs?: number;
+  keepaliveMs?: number;
 }
 
 /** The proxy to use for `target`, or undefined to go direct. */
@@ -43,7 +43,7 @@ export function connectDirect(target: Target, timeoutMs: number): Promise<net.So
 export async function openStream(target: Target, o: RouteOptions): Promise<net.Socket> {
   const proxy = routeFor(target, o);
   const s = proxy ? await connectViaProxy(proxy, target, o.timeoutMs) : await connectDirect(target, o.timeoutMs);
-  s.setKeepAlive(true, o.keepAliveMs ?? 30_000);
+  s.setKeepAlive(true, o.keepaliveMs ?? 30_000);
   s.setNoDelay(true);
   return s;
 }

@@ -11,7 +11,7 @@ import type { Config } from '../config/schema.ts';
 import type { Heartbeat, Registration } from '../protocol/heartbeat.ts';
 import type { Spool } from '../spool/spool.ts';
 import type { Counters } from '../state/counters.ts';
-import { StatusLink, type StatusLinkOptions, type StatusLinkStats } from './status-link.ts';
+import { StatusLink, type StatusLinkOptions, type StatusLinkStats } from './status/link.ts';
 import { createSink, logTarget, sinkName } from './sinks/index.ts';
 import { statusOptions } from './target.ts';
 import { Uploader, type UploadTotals, type UploaderOptions, type UploaderStats } from './uploader.ts';

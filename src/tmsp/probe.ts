@@ -15,7 +15,7 @@ import { resolveStep, StepRunner, tlsStep } from '../net/steps.ts';
 import type { CertificateInfo } from '../net/tls.ts';
 import type { LogServer } from './sink.ts';
 import { logTarget, SINKS } from './sinks/index.ts';
-import { disconnect, mqttConnect, openStatusStream, probeSession } from './status-link.ts';
+import { disconnect, mqttConnect, openStatusStream, probeSession } from './status/connect.ts';
 import { proxyFor, statusOptions, statusTarget } from './target.ts';
 
 export interface TmspProbeResult {

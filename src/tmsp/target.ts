@@ -9,7 +9,7 @@ import { AgentError } from '../errors.ts';
 import type { ProxySettings } from '../net/proxy.ts';
 import type { TlsTrust } from '../net/tls.ts';
 import type { LogServer } from './sink.ts';
-import type { StatusLinkOptions } from './status-link.ts';
+import type { StatusLinkOptions } from './status/link.ts';
 
 export const STATUS_PORTS = { mqtts: 8883, mqtt: 1883 } as const;
 
@@ -48,7 +48,7 @@ export function statusOptions(c: Config): StatusLinkOptions {
   const { host, port } = statusTarget(c);
   return {
     host, port, tls: c.tmsp.statusTls, trust: trustFor(c, 'status'), proxy: proxyFor(c), noProxy: c.proxy.noProxy,
-    username: c.tmsp.username, password: c.tmsp.password, applianceId: applianceId(c), keepaliveS: c.tmsp.keepaliveSeconds,
+    username: c.tmsp.username, password: c.tmsp.password, applianceId: applianceId(c), keepaliveMs: c.tmsp.keepaliveSeconds * 1000,
     timeoutMs: c.tmsp.timeoutSeconds * 1000, heartbeatMs: c.tmsp.heartbeatSeconds * 1000,
     retryMaxMs: c.tmsp.retryMaxSeconds * 1000,
   };

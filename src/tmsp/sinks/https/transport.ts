@@ -47,7 +47,7 @@ export function httpsRequest(t: HttpsTarget, r: HttpsRequest): Promise<HttpsAnsw
   return httpsCall({
     host: t.host, port: t.port, tls: t.tls, method: r.method, path: r.path, headers, body: r.body, onSocket: r.onSocket,
     what: `${r.method} ${r.path}`,
-    route: { proxy: t.proxy, noProxy: t.noProxy, timeoutMs: t.timeoutMs, keepAliveMs: t.keepaliveMs },
+    route: { proxy: t.proxy, noProxy: t.noProxy, timeoutMs: t.timeoutMs, keepaliveMs: t.keepaliveMs },
   });
 }
 

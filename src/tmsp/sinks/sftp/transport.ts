@@ -99,7 +99,7 @@ export class SftpSink implements Sink {
     if (this.session) return this.session;
     const t = this.t;
     const sock = await openStream({ host: t.host, port: t.port },
-      { proxy: t.proxy, noProxy: t.noProxy, timeoutMs: t.timeoutMs, keepAliveMs: t.keepaliveMs });
+      { proxy: t.proxy, noProxy: t.noProxy, timeoutMs: t.timeoutMs, keepaliveMs: t.keepaliveMs });
     const s = await openSsh(sock, {
       username: t.username, password: t.password, hostKeyFingerprint: t.hostKeyFingerprint, allowUnknownHostKey: false,
       timeoutMs: t.timeoutMs, keepaliveMs: t.keepaliveMs,
