@@ -7,6 +7,7 @@
 import zlib from 'node:zlib';
 import { Counters } from '../state/counters.ts';
 import { diskBytes, WAL_SIZE_LIMIT, type Db } from '../state/db.ts';
+import { UploadFlight, type LossCounters } from './flight.ts';
 
 export interface SealedChunk {
   records: number;
@@ -30,12 +31,7 @@ export interface Chunk extends ChunkMeta {
   data: Buffer;
 }
 
-export interface LossCounters {
-  chunks: number;
-  records: number;
-  /** Uncompressed record bytes. */
-  bytes: number;
-}
+export type { LossCounters } from './flight.ts';
 
 export interface RingStats {
   chunks: number;
@@ -53,15 +49,6 @@ export interface RingStats {
   /** In a damaged database, unreadable when it was replaced (state/db.ts). */
   lost: LossCounters;
   released: { chunks: number; records: number };
-}
-
-/** An upload in progress: which chunks it covers and how far they have been sent. */
-interface Flight {
-  firstSeq: number;
-  lastSeq: number;
-  sentThrough: number;
-  /** Sent, then evicted before the server confirmed: delivered if it confirms, dropped if not. */
-  limbo: LossCounters;
 }
 
 export interface RingOptions {
@@ -96,7 +83,7 @@ export class Ring {
   private walReserve: number;
   private readonly pageSize: number;
   private readonly stmt;
-  private flight: Flight | undefined;
+  private flight: UploadFlight | undefined;
 
   constructor(db: Db, file: string, opts: RingOptions) {
     this.db = db;
@@ -151,14 +138,7 @@ export class Ring {
       if (!victim) return false;
       this.stmt.remove.run(victim.first_seq);
       this.held(-1, victim);
-      const f = this.flight;
-      if (f && victim.first_seq >= f.firstSeq && victim.last_seq <= f.sentThrough) {
-        f.limbo.chunks++;
-        f.limbo.records += victim.records;
-        f.limbo.bytes += victim.raw_bytes;
-      } else {
-        this.countLoss('dropped', victim.records, victim.raw_bytes);
-      }
+      if (!this.flight?.holds(victim)) this.countLoss('dropped', victim.records, victim.raw_bytes);
     }
     return true;
   }
@@ -226,40 +206,18 @@ export class Ring {
     return undefined;
   }
 
-  /** Check every chunk's CRC without changing anything (for `spool verify`). */
-  verify(): { chunks: number; records: number; bytes: number; corrupt: number } {
-    const out = { chunks: 0, records: 0, bytes: 0, corrupt: 0 };
-    for (let meta = this.next(0); meta; meta = this.next(meta.firstSeq)) {
-      const row = this.stmt.data.get(meta.firstSeq);
-      if (!row) continue;
-      out.chunks++;
-      out.records += meta.records;
-      out.bytes += meta.bytes;
-      if (zlib.crc32(row.data) !== row.crc) out.corrupt++;
-    }
-    return out;
-  }
-
-  /** Sealed chunks in order, one at a time; corrupt ones are skipped and counted. */
-  *chunks(afterSeq = 0): Generator<Chunk> {
-    for (let meta = this.next(afterSeq); meta; meta = this.next(meta.firstSeq)) {
-      const data = this.data(meta);
-      if (data) yield { ...meta, data };
-    }
-  }
-
   /**
    * An upload of [firstSeq, lastSeq] begins. Chunks it has sent that the
    * budget evicts before the server confirms are held apart, so that the
    * dropped counter stays exact either way (see endFlight).
    */
   startFlight(firstSeq: number, lastSeq: number): void {
-    this.flight = { firstSeq, lastSeq, sentThrough: firstSeq - 1, limbo: { chunks: 0, records: 0, bytes: 0 } };
+    this.flight = new UploadFlight(firstSeq, lastSeq);
   }
 
   /** Every record up to `seq` of the flight has been handed to the transport. */
   sentThrough(seq: number): void {
-    if (this.flight) this.flight.sentThrough = seq;
+    this.flight?.sentThrough(seq);
   }
 
   /** The upload ended: confirmed (release what it covered) or failed (what it lost to eviction is dropped). */

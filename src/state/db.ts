@@ -14,6 +14,7 @@ import { MIGRATIONS } from './migrations.ts';
 
 /** A database as the rooms use it: statements survive the file being replaced after damage (connection.ts). */
 export type Db = Connection;
+export type { Statement } from './connection.ts';
 
 export interface OpenOptions {
   /** full: fsync the WAL at every commit; normal: only at checkpoints. */

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import zlib from 'node:zlib';
 import { classify } from '../../src/parse/index.ts';
 import { encodeRecord, sourcePrefix } from '../../src/protocol/record.ts';
+import type { Chunk, Ring } from '../../src/spool/ring.ts';
 import { Spool, type SpoolOptions } from '../../src/spool/spool.ts';
 import { openState } from '../../src/state/db.ts';
 import { silent } from './log.ts';
@@ -20,9 +21,17 @@ export function openSpool(dir: string, opts: Partial<SpoolOptions> = {}, durabil
   return { state, spool };
 }
 
+/** Sealed chunks in order, one at a time (corrupt ones are skipped and counted, as the uploader's reads do). */
+export function* chunksOf(ring: Ring): Generator<Chunk> {
+  for (let meta = ring.next(0); meta; meta = ring.next(meta.firstSeq)) {
+    const data = ring.data(meta);
+    if (data) yield { ...meta, data };
+  }
+}
+
 /** Every stored chunk, concatenated as an uploader would send them. */
 export function concatenated(spool: Spool): Buffer {
-  return Buffer.concat([...spool.ring.chunks()].map((c) => c.data));
+  return Buffer.concat([...chunksOf(spool.ring)].map((c) => c.data));
 }
 
 /** Decompress with the system's gunzip, as the portal or an operator would. */

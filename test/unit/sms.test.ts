@@ -141,7 +141,7 @@ describe('the outbox', () => {
     s.upsertMany(many);
     expect(s.stats().pending).toBe(5000);
     // A reload with the same filter (a new but equal object) does no work.
-    const reconcile = vi.spyOn(s as unknown as { reconcile: () => void }, 'reconcile');
+    const reconcile = vi.spyOn((s as unknown as { reconciler: { one: () => void } }).reconciler, 'one');
     await s.setPolicy({ ...POLICY });
     expect(reconcile).not.toHaveBeenCalled();
     // A new filter: the event loop gets its turns while 5,000 objects are recomputed.

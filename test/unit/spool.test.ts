@@ -7,7 +7,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeRecord, sourcePrefix, decodeRecord } from '../../src/protocol/record.ts';
 import { openState } from '../../src/state/db.ts';
-import { concatenated, gunzip, openSpool } from '../helpers/spool.ts';
+import { chunksOf, concatenated, gunzip, openSpool } from '../helpers/spool.ts';
 import { tmpdir } from '../helpers/tmp.ts';
 
 const PREFIX = sourcePrefix('syslog');
@@ -89,7 +89,7 @@ describe('spool', () => {
     const { state, spool } = openSpool(tmpdir(), { chunkMaxBytes: 64 * 1024 });
     for (let i = 0; i < 3000; i++) spool.chunker.append(rec(i, 20), Date.now());
     await spool.flush();
-    const metas = [...spool.ring.chunks()];
+    const metas = [...chunksOf(spool.ring)];
     const cut = metas[2]!;
     const freed = spool.ring.release(cut.lastSeq);
     expect(freed.chunks).toBe(3);
@@ -106,7 +106,7 @@ describe('spool', () => {
     let { state, spool } = openSpool(dir, { chunkMaxBytes: 64 * 1024 });
     for (let i = 0; i < 3000; i++) spool.chunker.append(rec(i, 20), Date.now());
     await spool.flush();
-    const all = [...spool.ring.chunks()];
+    const all = [...chunksOf(spool.ring)];
     const victim = all[1]!;
     // Flip one byte of the stored data, leaving the CRC as it was.
     const row = state.db.prepare('SELECT data FROM chunk WHERE first_seq = ?').get(victim.firstSeq) as { data: Buffer };
@@ -115,7 +115,7 @@ describe('spool', () => {
     state.db.close();
 
     ({ state, spool } = openSpool(dir, { chunkMaxBytes: 64 * 1024 }));
-    const read = [...spool.ring.chunks()];
+    const read = [...chunksOf(spool.ring)];
     expect(read.map((c) => c.firstSeq)).toEqual(all.filter((c) => c !== victim).map((c) => c.firstSeq));
     const st = spool.stats();
     expect(st.corrupt).toEqual({ chunks: 1, records: victim.records, bytes: victim.rawBytes });
