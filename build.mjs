@@ -18,6 +18,7 @@
 // runs); it must not contain test code or the portal, and the build checks it.
 
 import { execFileSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,8 +26,13 @@ import os from 'node:os';
 import zlib from 'node:zlib';
 
 const root = path.dirname(fileURLToPath(import.meta.url));
-const args = new Set(process.argv.slice(2));
-const quiet = args.has('--quiet');
+const { values: args } = parseArgs({
+  options: {
+    quiet: { type: 'boolean' }, addons: { type: 'boolean' }, docs: { type: 'boolean' },
+    target: { type: 'string' }, 'no-size-report': { type: 'boolean' },
+  },
+});
+const quiet = Boolean(args.quiet);
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 const log = (s) => quiet || process.stdout.write(`${s}\n`);
 
@@ -233,8 +239,7 @@ async function singleExecutable(target, sizeReport) {
   }
 }
 
-const targetIndex = process.argv.indexOf('--target');
-if (targetIndex > 0) await singleExecutable(process.argv[targetIndex + 1], !args.has('--no-size-report'));
-else if (args.has('--addons')) addons();
-else if (args.has('--docs')) await docs();
+if (args.target) await singleExecutable(args.target, !args['no-size-report']);
+else if (args.addons) addons();
+else if (args.docs) await docs();
 else await bundle();

@@ -2,10 +2,10 @@
 
 import net from 'node:net';
 import { AgentError, type ErrorCode } from '../errors.ts';
-import { MAX_CONTROL_LINE, type ControlResponse } from '../daemon/control-protocol.ts';
+import { MAX_CONTROL_LINE, type ControlCommand, type ControlCommands, type ControlResponse } from '../daemon/control-protocol.ts';
 
-export function request<T = unknown>(socketPath: string, cmd: string, args?: Record<string, unknown>,
-  timeoutMs = 15_000): Promise<T> {
+export function request<K extends ControlCommand>(socketPath: string, cmd: K, args?: ControlCommands[K]['args'],
+  timeoutMs = 15_000): Promise<ControlCommands[K]['result']> {
   return new Promise((resolve, reject) => {
     const s = net.connect(socketPath);
     let buf = '';
@@ -33,7 +33,7 @@ export function request<T = unknown>(socketPath: string, cmd: string, args?: Rec
         reject(new AgentError('E_DAEMON_PROTOCOL', 'the agent sent an answer that is not JSON'));
         return;
       }
-      if (res.ok) resolve(res.result as T);
+      if (res.ok) resolve(res.result as ControlCommands[K]['result']);
       else reject(new AgentError(res.error.code as ErrorCode, res.error.message));
     });
   });

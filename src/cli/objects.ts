@@ -5,7 +5,7 @@
 import { controlSocketOf } from '../config/store.ts';
 import { UsageError } from '../errors.ts';
 import type { FailedEntry, StoredObject } from '../sms/store.ts';
-import { PAGE_ROWS } from '../daemon/control-protocol.ts';
+import { PAGE_ROWS, type ControlCommands } from '../daemon/control-protocol.ts';
 import { request } from './control-client.ts';
 import type { Ctx } from './context.ts';
 
@@ -27,10 +27,12 @@ export function parseLimit(text: string | undefined, dflt = 1000): number {
 }
 
 /** A list from the daemon, page by page, each page asked for after the last row of the one before. */
-async function* pages<T>(sock: string, cmd: string, limit: number, cursor: (last: T) => unknown): AsyncGenerator<T[]> {
-  let after: unknown;
+async function* pages<K extends 'objects-list' | 'objects-failed'>(sock: string, cmd: K, limit: number,
+  cursor: (last: ControlCommands[K]['result'][number]) => ControlCommands[K]['args']['after']): AsyncGenerator<ControlCommands[K]['result']> {
+  let after: ControlCommands[K]['args']['after'];
   for (let left = limit; left > 0;) {
-    const page = await request<T[]>(sock, cmd, { limit: Math.min(left, PAGE_ROWS), after });
+    const args = { limit: Math.min(left, PAGE_ROWS), after } as ControlCommands[K]['args'];
+    const page = await request(sock, cmd, args) as ControlCommands[K]['result'];
     if (page.length > 0) yield page;
     if (page.length < Math.min(left, PAGE_ROWS)) return;
     left -= page.length;
@@ -53,7 +55,7 @@ export async function objectsCommand(ctx: Ctx, args: string[], opts: ObjectOptio
     case 'add': {
       const [type, value, risk] = rest;
       if (!type || !value || !risk) throw new UsageError('objects add needs TYPE VALUE RISK (e.g. objects add domain bad.example high)');
-      const o = await request<StoredObject>(sock, 'objects-add', {
+      const o = await request(sock, 'objects-add', {
         type, value, risk, category: opts.category, ttlDays: opts.ttlDays === undefined ? undefined : Number(opts.ttlDays),
       });
       ctx.out.done({ object: o }, `added: ${line(o)}`);
@@ -62,24 +64,24 @@ export async function objectsCommand(ctx: Ctx, args: string[], opts: ObjectOptio
     case 'remove': {
       const [type, value] = rest;
       if (!type || !value) throw new UsageError('objects remove needs TYPE VALUE');
-      const r = await request<{ removed: boolean }>(sock, 'objects-remove', { type, value });
+      const r = await request(sock, 'objects-remove', { type, value });
       ctx.out.done(r, r.removed ? 'removed' : 'no such object');
       return 0;
     }
     case 'expire': {
       const [type, value] = rest;
       if (type && !value) throw new UsageError('objects expire takes no argument (expire what is due) or TYPE VALUE');
-      const r = await request<{ expired: number }>(sock, 'objects-expire', type ? { type, value } : {});
+      const r = await request(sock, 'objects-expire', type ? { type, value } : {});
       ctx.out.done(r, `${r.expired} expired`);
       return 0;
     }
     case 'list': {
       const limit = parseLimit(opts.limit);
       if (opts.failed) {
-        return ctx.out.list('failed', pages<FailedEntry>(sock, 'objects-failed', limit,
-          (f) => ({ failedAt: f.failedAt, type: f.type, value: f.value })), failedLine, 'no entry was refused by the SMS');
+        return ctx.out.list('failed', pages(sock, 'objects-failed', limit,
+          (f) => ({ failedAt: (f as FailedEntry).failedAt, type: f.type, value: f.value })), failedLine, 'no entry was refused by the SMS');
       }
-      return ctx.out.list('objects', pages<StoredObject>(sock, 'objects-list', limit,
+      return ctx.out.list('objects', pages(sock, 'objects-list', limit,
         (o) => ({ type: o.type, value: o.value })), line, 'no objects');
     }
     default:

@@ -5,7 +5,7 @@
 import { load } from '../config/store.ts';
 import { createLogger } from '../daemon/log.ts';
 import { ensureTunedRuntime } from '../daemon/runtime.ts';
-import { Agent } from '../daemon/supervisor.ts';
+import { Agent } from '../daemon/agent.ts';
 import type { Ctx } from './context.ts';
 
 const STOP_TIMEOUT_MS = 20_000;

@@ -67,7 +67,7 @@ export async function smsCommand(ctx: Ctx, args: string[], opts: { force?: boole
       return 0;
     }
     case 'status': {
-      const s = await request<SmsStats>(controlSocketOf(ctx.configFile), 'sms-status');
+      const s = await request(controlSocketOf(ctx.configFile), 'sms-status');
       ctx.out.done({ sms: s }, humanStats(s));
       return 0;
     }
@@ -89,12 +89,12 @@ export async function smsCommand(ctx: Ctx, args: string[], opts: { force?: boole
     case 'retry': {
       const [type, value] = rest;
       if (type && !value) throw new UsageError('sms retry takes no argument (every entry set aside) or TYPE VALUE');
-      const r = await request<{ retried: number }>(controlSocketOf(ctx.configFile), 'sms-retry', type ? { type, value } : {});
+      const r = await request(controlSocketOf(ctx.configFile), 'sms-retry', type ? { type, value } : {});
       ctx.out.done(r, `${r.retried} ${r.retried === 1 ? 'entry' : 'entries'} queued again`);
       return 0;
     }
     case 'purge': {
-      const r = await request<{ entries: number }>(controlSocketOf(ctx.configFile), 'sms-purge');
+      const r = await request(controlSocketOf(ctx.configFile), 'sms-purge');
       ctx.out.done(r, `deleting the ${r.entries} entries this appliance put on the SMS (see sms status)`);
       return 0;
     }

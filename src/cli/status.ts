@@ -1,7 +1,6 @@
 // `tmsp-agent status`: what the running daemon reports about itself.
 
 import type { Status } from '../daemon/status.ts';
-import type { UploaderStats } from '../tmsp/uploader.ts';
 import { AgentError } from '../errors.ts';
 import { controlSocketOf } from '../config/store.ts';
 import { request } from './control-client.ts';
@@ -57,14 +56,14 @@ export function humanStatus(st: Status): string {
 }
 
 export async function statusCommand(ctx: Ctx): Promise<number> {
-  const st = await request<Status>(controlSocketOf(ctx.configFile), 'status');
+  const st = await request(controlSocketOf(ctx.configFile), 'status');
   ctx.out.done({ status: st }, humanStatus(st));
   return 0;
 }
 
 /** upload-now: a round right away; waits for it to finish (or for the time limit). */
 export async function uploadNowCommand(ctx: Ctx): Promise<number> {
-  const up = await request<UploaderStats>(controlSocketOf(ctx.configFile), 'upload-now', undefined, 30 * 60_000);
+  const up = await request(controlSocketOf(ctx.configFile), 'upload-now', undefined, 30 * 60_000);
   if (up.consecutiveFailures > 0) {
     return ctx.out.fail(new AgentError(up.lastErrorCode ?? 'E_REMOTE', `upload failed: ${up.lastError} (next attempt ${up.nextAttemptAt})`),
       { upload: up });
@@ -75,7 +74,7 @@ export async function uploadNowCommand(ctx: Ctx): Promise<number> {
 
 /** Small daemon actions that only need an answer: flush, reload. */
 export async function simpleCommand(ctx: Ctx, cmd: 'flush' | 'reload'): Promise<number> {
-  const result = await request<Record<string, unknown>>(controlSocketOf(ctx.configFile), cmd);
+  const result = await request(controlSocketOf(ctx.configFile), cmd);
   ctx.out.done({ result }, cmd === 'flush' ? 'open chunk sealed and stored' : 'configuration reloaded');
   return 0;
 }

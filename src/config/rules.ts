@@ -3,14 +3,12 @@
 
 import net from 'node:net';
 
-const IPV4_OCTET = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
-const IPV4 = new RegExp(`^${IPV4_OCTET}(\\.${IPV4_OCTET}){3}$`);
 const LABEL = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/;
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
-/** Dotted quad with no leading zeros (010.0.0.1 is octal to some parsers). */
+/** Dotted quad with no leading zeros (010.0.0.1 is octal to some parsers): Node's own parser refuses them too. */
 export function isIPv4(s: string): boolean {
-  return IPV4.test(s);
+  return net.isIPv4(s);
 }
 
 export function isIPv6(s: string): boolean {
@@ -31,10 +29,6 @@ export function isHostname(s: string): boolean {
  */
 export function isTagValue(s: string): boolean {
   return s.length >= 1 && s.length <= 255 && isPrintableAscii(s) && !s.includes(',') && !s.includes('~~~');
-}
-
-export function isHost(s: string): boolean {
-  return isIPv4(s) || isHostname(s) || isIPv6(s);
 }
 
 export interface HostPort {

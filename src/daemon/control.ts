@@ -7,9 +7,13 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { clearStaleSocket, removeOwnSocket } from '../core/socket-file.ts';
 import { errorCode } from '../errors.ts';
-import { MAX_CONTROL_LINE, type ControlRequest, type ControlResponse } from './control-protocol.ts';
+import {
+  MAX_CONTROL_LINE, type ControlCommand, type ControlCommands, type ControlRequest, type ControlResponse,
+} from './control-protocol.ts';
 
-export type ControlHandler = (args: Record<string, unknown>) => unknown;
+/** A command's handler: its arguments as the CLI sends them (still to be checked), its answer as the table says. */
+export type ControlHandler<K extends ControlCommand> =
+  (args: Partial<ControlCommands[K]['args']>) => ControlCommands[K]['result'] | Promise<ControlCommands[K]['result']>;
 
 const REQUEST_TIMEOUT_MS = 10_000;
 
@@ -28,7 +32,7 @@ function inUse(file: string): Promise<boolean> {
 export class ControlServer {
   private readonly file: string;
   private readonly log: Logger;
-  private readonly handlers = new Map<string, ControlHandler>();
+  private readonly handlers = new Map<string, (args: Record<string, unknown>) => unknown>();
   private server: net.Server | undefined;
   private readonly sockets = new Set<net.Socket>();
 
@@ -37,8 +41,8 @@ export class ControlServer {
     this.log = log;
   }
 
-  handle(cmd: string, fn: ControlHandler): void {
-    this.handlers.set(cmd, fn);
+  handle<K extends ControlCommand>(cmd: K, fn: ControlHandler<K>): void {
+    this.handlers.set(cmd, fn as (args: Record<string, unknown>) => unknown);
   }
 
   async start(): Promise<void> {

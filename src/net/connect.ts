@@ -4,7 +4,7 @@
 
 import net from 'node:net';
 import { AgentError } from '../errors.ts';
-import { classify } from './errors.ts';
+import { toAgentError } from './errors.ts';
 import { bypassesProxy } from './no-proxy.ts';
 import { connectViaProxy, hostPort, type ProxySettings, type Target } from './proxy.ts';
 
@@ -35,7 +35,7 @@ export function connectDirect(target: Target, timeoutMs: number): Promise<net.So
     });
     s.once('error', (err) => {
       clearTimeout(timer);
-      reject(classify(err, hostPort(target)));
+      reject(toAgentError(err, hostPort(target)));
     });
   });
 }

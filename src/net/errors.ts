@@ -24,7 +24,7 @@ const BY_NODE_CODE: Record<string, ErrorCode> = {
 };
 
 /** An AgentError for any error, keeping one that already is. */
-export function classify(err: unknown, what: string): AgentError {
+export function toAgentError(err: unknown, what: string): AgentError {
   if (err instanceof AgentError) return err;
   const e = err as NodeJS.ErrnoException;
   const code = BY_NODE_CODE[e?.code ?? ''] ?? (String(e?.code ?? '').startsWith('ERR_SSL') ? 'E_PROTOCOL' : 'E_CONNECT');

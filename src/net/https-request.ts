@@ -7,7 +7,7 @@ import https from 'node:https';
 import { pipeline, type Duplex, type Readable } from 'node:stream';
 import { AgentError } from '../errors.ts';
 import { openStream, type RouteOptions } from './connect.ts';
-import { classify } from './errors.ts';
+import { toAgentError } from './errors.ts';
 import { startTls, type TlsTrust } from './tls.ts';
 
 const MAX_BODY = 64 * 1024;
@@ -46,7 +46,7 @@ export async function httpsCall(c: HttpsCall): Promise<HttpsAnswer> {
       if (settled) return;
       settled = true;
       socket.destroy();
-      if (err) reject(err instanceof AgentError ? err : classify(err, c.what));
+      if (err) reject(err instanceof AgentError ? err : toAgentError(err, c.what));
       else resolve(v!);
     };
     const req = https.request({

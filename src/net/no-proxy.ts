@@ -5,16 +5,13 @@
 
 import net from 'node:net';
 
-function ipv4ToInt(ip: string): number {
-  return ip.split('.').reduce((a, o) => (a << 8) + Number(o), 0) >>> 0;
-}
-
 function inCidr(ip: string, cidr: string): boolean {
   const [base, bits] = cidr.split('/') as [string, string];
   const n = Number(bits);
   if (!net.isIPv4(base) || !(n >= 0 && n <= 32)) return false;
-  const mask = n === 0 ? 0 : (~0 << (32 - n)) >>> 0;
-  return (ipv4ToInt(ip) & mask) === (ipv4ToInt(base) & mask);
+  const list = new net.BlockList();
+  list.addSubnet(base, n, 'ipv4');
+  return list.check(ip, 'ipv4');
 }
 
 export function bypassesProxy(host: string, noProxy: readonly string[]): boolean {

@@ -5,7 +5,7 @@
 
 import net from 'node:net';
 import { AgentError } from '../errors.ts';
-import { classify } from './errors.ts';
+import { toAgentError } from './errors.ts';
 
 export interface ProxySettings {
   host: string;
@@ -37,7 +37,7 @@ export function connectViaProxy(proxy: ProxySettings, target: Target, timeoutMs:
     };
     const timer = setTimeout(() => fail(new AgentError('E_TIMEOUT',
       `proxy ${hostPort(proxy)}: no answer to CONNECT ${hostPort(target)} within ${timeoutMs} ms`)), timeoutMs);
-    socket.once('error', (err) => fail(classify(err, `proxy ${hostPort(proxy)}`)));
+    socket.once('error', (err) => fail(toAgentError(err, `proxy ${hostPort(proxy)}`)));
     socket.once('connect', () => {
       const auth = proxy.username
         ? `Proxy-Authorization: Basic ${Buffer.from(`${proxy.username}:${proxy.password}`).toString('base64')}\r\n`

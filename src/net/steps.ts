@@ -5,7 +5,7 @@ import dns from 'node:dns/promises';
 import type net from 'node:net';
 import type tls from 'node:tls';
 import { AgentError, type ErrorCode } from '../errors.ts';
-import { classify } from './errors.ts';
+import { toAgentError } from './errors.ts';
 import { CertificateRefused, describeCertificate, startTls, type CertificateInfo, type TlsTrust } from './tls.ts';
 
 export interface StepResult {
@@ -36,7 +36,7 @@ export class StepRunner {
       this.results.push({ target, step, ok: true, skipped: false, ms: Math.round(performance.now() - t0), detail, code: null });
       return value;
     } catch (err) {
-      const e = err instanceof AgentError ? err : classify(err, step);
+      const e = err instanceof AgentError ? err : toAgentError(err, step);
       this.failedTargets.add(target);
       this.results.push({ target, step, ok: false, skipped: false, ms: Math.round(performance.now() - t0), detail: e.message, code: e.code });
       return undefined;
@@ -52,10 +52,6 @@ export class StepRunner {
     return this.results.every((r) => r.ok);
   }
 
-  /** The first failure's code, for the exit status. */
-  get firstError(): ErrorCode | null {
-    return this.results.find((r) => !r.ok && !r.skipped)?.code ?? null;
-  }
 }
 
 export async function resolveStep(host: string): Promise<{ value: string; detail: string }> {

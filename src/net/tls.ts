@@ -17,7 +17,7 @@ import tls from 'node:tls';
 import { AgentError, CertificateRefused, type CertificateInfo, type ErrorCode } from '../errors.ts';
 
 export { CertificateRefused, type CertificateInfo } from '../errors.ts';
-import { classify } from './errors.ts';
+import { toAgentError } from './errors.ts';
 
 export interface TlsTrust {
   /** PEM file with extra CA certificates, or "". */
@@ -129,7 +129,7 @@ export function startTls(raw: net.Socket, host: string, trust: TlsTrust, timeout
       // OpenSSL's own words ("wrong version number") mean nothing to an operator.
       reject(String(err.code ?? '').startsWith('ERR_SSL')
         ? new AgentError('E_PROTOCOL', `${host}: the TLS handshake failed: is this the server's TLS port? (${err.code})`, { cause: err })
-        : classify(err, `${host}: TLS handshake`));
+        : toAgentError(err, `${host}: TLS handshake`));
     });
   });
 }

@@ -30,7 +30,7 @@ const PARAM: Record<ObjectType, string> = { ipv4: 'ip', domain: 'dns' };
 const IMPORT_TYPE: Record<ObjectType, string> = { ipv4: 'ipv4', domain: 'dns' };
 
 /** What the SMS's answer means: 200 is success; a 4xx is the SMS refusing the request itself (SmsRefused). */
-export function classifyStatus(status: number, what: string, body: string): AgentError | undefined {
+export function smsStatusError(status: number, what: string, body: string): AgentError | undefined {
   return httpStatusError(status, `SMS ${what}`, body, {
     ok: [200], authHint: 'check the SMS user name and password', refused: (st, msg) => new SmsRefused(st, msg),
   });
@@ -67,13 +67,13 @@ export class SmsClient {
   /** Add or update entries that share their tags: one request, several ip=/dns= and one TagData. */
   async add(entries: readonly Entry[], tagData: string): Promise<void> {
     const res = await this.request('GET', `/repEntries/add?${SmsClient.query(entries, { TagData: tagData })}`);
-    const err = classifyStatus(res.status, 'add', res.body);
+    const err = smsStatusError(res.status, 'add', res.body);
     if (err) throw err;
   }
 
   async delete(entries: readonly Entry[]): Promise<void> {
     const res = await this.request('GET', `/repEntries/delete?${SmsClient.query(entries, { criteria: 'entry' })}`);
-    const err = classifyStatus(res.status, 'delete', res.body);
+    const err = smsStatusError(res.status, 'delete', res.body);
     if (err) throw err;
   }
 
@@ -84,7 +84,7 @@ export class SmsClient {
       `Content-Type: text/csv\r\n\r\n${lines.join('\r\n')}\r\n--${boundary}--\r\n`);
     const res = await this.request('POST', `/repEntries/${op}?type=${IMPORT_TYPE[type]}`,
       { type: `multipart/form-data; boundary=${boundary}`, data });
-    const err = classifyStatus(res.status, op === 'import' ? 'import' : 'bulk delete', res.body);
+    const err = smsStatusError(res.status, op === 'import' ? 'import' : 'bulk delete', res.body);
     if (err) throw err;
   }
 
@@ -92,7 +92,7 @@ export class SmsClient {
   async query(entries: readonly Entry[]): Promise<{ found: boolean; body: string }> {
     const res = await this.request('GET', `/repEntries/query?${SmsClient.query(entries)}`);
     if (res.status === 204) return { found: false, body: '' };
-    const err = classifyStatus(res.status, 'query', res.body);
+    const err = smsStatusError(res.status, 'query', res.body);
     if (err) throw err;
     return { found: true, body: res.body };
   }
@@ -100,7 +100,7 @@ export class SmsClient {
   /** The health check real clients use. */
   async status(): Promise<string> {
     const res = await this.request('GET', '/dbAccess/tptDBServlet?method=Status');
-    const err = classifyStatus(res.status, 'status', res.body);
+    const err = smsStatusError(res.status, 'status', res.body);
     if (err) throw err;
     return res.body.trim();
   }

@@ -3,6 +3,7 @@
 // zeros, lower-case ASCII domain names with IDNA for international names),
 // so the same object is always the same key.
 
+import net from 'node:net';
 import { domainToASCII } from 'node:url';
 import { isIPv4 } from '../config/rules.ts';
 import { AgentError } from '../errors.ts';
@@ -45,12 +46,14 @@ export function normaliseIPv4(raw: string): string | undefined {
   return isIPv4(s) ? s : undefined;
 }
 
+/** This host, RFC 1918, CGNAT, loopback, link-local, and multicast and above. */
+const INTERNAL = new net.BlockList();
+for (const [net4, bits] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16],
+  ['172.16.0.0', 12], ['192.168.0.0', 16], ['224.0.0.0', 3]] as const) INTERNAL.addSubnet(net4, bits, 'ipv4');
+
 /** Addresses that are never a remote suspicious object: the appliance's own networks and the reserved ones. */
 export function isInternalIPv4(ip: string): boolean {
-  const [a, b] = ip.split('.').map(Number) as [number, number];
-  return a === 0 || a === 10 || a === 127 || a >= 224 ||
-    (a === 100 && b >= 64 && b <= 127) || (a === 169 && b === 254) ||
-    (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
+  return INTERNAL.check(ip, 'ipv4');
 }
 
 const RULES: Record<ObjectType, string> = {

@@ -21,7 +21,6 @@ import { decodeRecord } from '../../src/protocol/record.ts';
 import { concatenated, openSpool } from '../helpers/spool.ts';
 import { AGENT, RunningAgent, until } from '../helpers/agent.ts';
 import { request } from '../../src/cli/control-client.ts';
-import type { Status } from '../../src/daemon/status.ts';
 import { cpuSeconds, median, memory, RssSampler, writeBytes } from './proc.ts';
 import { benchRuntime } from './runtime.ts';
 import { benchSms } from './sms.ts';
@@ -98,7 +97,7 @@ async function runAgent(file: string, rawBytes: number, nodeFlags: string[] = []
   await send(config.ingest.unixSocket, file);
   // Ask over the control socket from this process: spawning the CLI to poll would load the machine.
   for (;;) {
-    const st = await request<Status>(config.daemon.controlSocket, 'status');
+    const st = await request(config.daemon.controlSocket, 'status');
     if (st.ingest.records + st.ingest.shed >= N) break;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -108,7 +107,7 @@ async function runAgent(file: string, rawBytes: number, nodeFlags: string[] = []
   const written = writeBytes(pid) - w0;
   const r = rss.stop();
   const peak = memory(pid).hwm;
-  const st = await request<Status>(config.daemon.controlSocket, 'status');
+  const st = await request(config.daemon.controlSocket, 'status');
   await agent.stop();
   const { state, spool } = openSpool(config.daemon.stateDir);
   const text = zlib.gunzipSync(concatenated(spool)).toString('utf8');

@@ -7,7 +7,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { request } from '../../src/cli/control-client.ts';
-import type { Status } from '../../src/daemon/status.ts';
 import { RunningAgent } from '../helpers/agent.ts';
 import { sendTcp } from '../helpers/senders.ts';
 import { ccLine, smsSection, startSimulator } from '../helpers/sms.ts';
@@ -32,7 +31,7 @@ async function run(label: string, n: number, sms: Record<string, unknown>, say: 
   const t0 = process.hrtime.bigint();
   await sendTcp(port, `${lines.join('\n')}\n`);
   for (;;) {
-    const st = await request<Status>(config.daemon.controlSocket, 'status');
+    const st = await request(config.daemon.controlSocket, 'status');
     if (st.sms && st.sms.onSms >= objects && st.sms.pending === 0) break;
     await new Promise((r) => setTimeout(r, 20));
   }

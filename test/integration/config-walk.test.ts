@@ -14,7 +14,7 @@ import { configCommand } from '../../src/cli/config.ts';
 import type { Out } from '../../src/cli/output.ts';
 import { load } from '../../src/config/store.ts';
 import { FIELD_BY_KEY } from '../../src/config/schema.ts';
-import { Agent } from '../../src/daemon/supervisor.ts';
+import { Agent } from '../../src/daemon/agent.ts';
 import { errorCode } from '../../src/errors.ts';
 import { CASES } from '../helpers/config-cases.ts';
 import { freePort } from '../peers/peers.ts';

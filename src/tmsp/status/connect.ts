@@ -9,7 +9,7 @@ import type { IClientOptions } from 'mqtt';
 import mqttClientModule from 'mqtt/lib/client';
 import { AgentError } from '../../errors.ts';
 import { openStream } from '../../net/connect.ts';
-import { classify } from '../../net/errors.ts';
+import { toAgentError } from '../../net/errors.ts';
 import type { ProxySettings } from '../../net/proxy.ts';
 import { startTls, type TlsTrust } from '../../net/tls.ts';
 import { OFFLINE, topics } from '../../protocol/topics.ts';
@@ -97,7 +97,7 @@ export function mqttConnect(stream: Duplex, o: StatusLinkOptions, version: 4 | 5
       resolve(client);
     });
     client.once('error', (err: Error & { code?: number }) => fail(typeof err.code === 'number'
-      ? connackError(err.code, err.message) : classify(err, 'status server')));
+      ? connackError(err.code, err.message) : toAgentError(err, 'status server')));
     client.once('close', () => fail(new AgentError(version === 5 ? 'E_PROTOCOL' : 'E_CONNECT',
       'the status server closed the connection before accepting it')));
   });

@@ -8,7 +8,7 @@
 import type { Logger } from 'pino';
 import { RetryPolicy } from '../../core/backoff.ts';
 import { AgentError, type ErrorCode } from '../../errors.ts';
-import { classify } from '../../net/errors.ts';
+import { toAgentError } from '../../net/errors.ts';
 import type { Heartbeat, Registration } from '../../protocol/heartbeat.ts';
 import { ONLINE, topics } from '../../protocol/topics.ts';
 import { connectStatus, daemonSession, disconnect, drop, publishOffline, type MqttClient, type StatusLinkOptions } from './connect.ts';
@@ -127,7 +127,7 @@ export class StatusLink {
 
   private retry(err: unknown): void {
     if (this.stopped) return;
-    const e = err instanceof AgentError ? err : classify(err, 'status server');
+    const e = err instanceof AgentError ? err : toAgentError(err, 'status server');
     const delay = this.retryPolicy.next(e.code);
     this.s.state = 'retrying';
     this.s.lastError = e.message;

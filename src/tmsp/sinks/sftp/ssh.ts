@@ -6,7 +6,7 @@ import crypto from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import ssh2 from 'ssh2';
 import { AgentError } from '../../../errors.ts';
-import { classify } from '../../../net/errors.ts';
+import { toAgentError } from '../../../net/errors.ts';
 
 export type SftpSession = ssh2.SFTPWrapper;
 
@@ -64,7 +64,7 @@ export function openSsh(sock: Duplex, o: SshOptions, steps: SshSteps = {}): Prom
         let lastError: Error | undefined;
         conn.on('error', (e: Error) => (lastError = e));
         const closed = new Promise<never>((_, rej) => conn.once('close', () => rej(lastError
-          ? classify(lastError, 'log server (SSH)')
+          ? toAgentError(lastError, 'log server (SSH)')
           : new AgentError('E_CONNECT', 'the log server closed the SSH connection'))));
         closed.catch(() => {}); // observed by whoever races it
         resolve({ conn, sftp, fingerprint, closed });
@@ -79,7 +79,7 @@ export function openSsh(sock: Duplex, o: SshOptions, steps: SshSteps = {}): Prom
       } else if (err.level === 'protocol' || /identification|handshake/i.test(err.message)) {
         fail(new AgentError('E_PROTOCOL', `the log server does not speak SSH: ${err.message}`));
       } else {
-        fail(classify(err, 'log server (SSH)'));
+        fail(toAgentError(err, 'log server (SSH)'));
       }
     });
     conn.connect({

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { AgentError } from '../../../errors.ts';
 import { openStream } from '../../../net/connect.ts';
-import { classify } from '../../../net/errors.ts';
+import { toAgentError } from '../../../net/errors.ts';
 import { GarbageBudget } from '../../../native/gc.ts';
 import { TokenBucket } from '../../../net/throttle.ts';
 import type { Sink, UploadItem } from '../../sink.ts';
@@ -120,7 +120,7 @@ export class SftpSink implements Sink {
       // Whatever failed, the next attempt starts on a fresh connection and a fresh read of the spool.
       src.destroy();
       await this.close();
-      throw err instanceof AgentError ? err : classify(err, 'SFTP upload');
+      throw err instanceof AgentError ? err : toAgentError(err, 'SFTP upload');
     }
   }
 

@@ -1,4 +1,4 @@
-// The daemon: composes state, spool, ingest and the control socket, and owns
+// The agent daemon: composes state, spool, ingest and the control socket, and owns
 // their lifecycle (start, reload, stop). Data flows one way: sources →
 // intake → chunker → ring.
 
