@@ -51,16 +51,18 @@ export class RetryPolicy {
   private transient!: Backoff;
   private operator!: Backoff;
   private cap = 0;
+  private readonly random: () => number;
 
-  constructor(capMs: number) {
+  constructor(capMs: number, random: () => number = Math.random) {
+    this.random = random;
     this.setCap(capMs);
   }
 
   setCap(capMs: number): void {
     if (capMs === this.cap) return;
     this.cap = capMs;
-    this.transient = new Backoff({ baseMs: Math.min(TRANSIENT_BASE_MS, capMs), capMs });
-    this.operator = new Backoff({ baseMs: Math.min(OPERATOR_BASE_MS, capMs), capMs });
+    this.transient = new Backoff({ baseMs: Math.min(TRANSIENT_BASE_MS, capMs), capMs, random: this.random });
+    this.operator = new Backoff({ baseMs: Math.min(OPERATOR_BASE_MS, capMs), capMs, random: this.random });
   }
 
   /** The wait before the next attempt after a failure with this code, in ms. */

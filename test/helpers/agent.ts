@@ -147,10 +147,12 @@ export async function startAgent(dir: string, o: AgentOptions = {}): Promise<Run
   return new RunningAgent(file, config).ready();
 }
 
-export async function until<T>(fn: () => T | undefined | false, ms = 10_000, what = 'condition'): Promise<T> {
+/** Wait until fn gives something (sync or async): the one way tests wait, on a condition, never a fixed time. */
+export async function until<T>(fn: () => T | undefined | false | null | Promise<T | undefined | false | null>, ms = 10_000,
+  what = 'condition'): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
-    const v = fn();
+    const v = await fn();
     if (v) return v;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));

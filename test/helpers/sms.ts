@@ -106,13 +106,3 @@ export function ccLine(dst: string, dhost: string | undefined, severity: number,
     `rt=Nov 22 2026 08:00:00 GMT+00:00 src=10.1.2.3 dst=${dst}${dhost ? ` dhost=${dhost}` : ''} cn1=1 act=not blocked id=${id}`;
 }
 
-/** Poll an async condition. */
-export async function eventually<T>(fn: () => Promise<T | undefined | false>, ms: number, what: string): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

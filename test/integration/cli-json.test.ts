@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentCommand, cli, startAgent, until, type CliResult, type RunningAgent } from '../helpers/agent.ts';
 import { spawnSync } from 'node:child_process';
 import { contractProblems } from '../helpers/json-contract.ts';
-import { eventually, HOST, PRODUCT, smsSection, startSimulator, type Sim } from '../helpers/sms.ts';
+import { HOST, PRODUCT, smsSection, startSimulator, type Sim } from '../helpers/sms.ts';
 import { APPLIANCE, startPeers, tmspSection, type Peers } from '../helpers/tmsp.ts';
 import { sendTcp } from '../helpers/senders.ts';
 import os from 'node:os';
@@ -124,7 +124,7 @@ describe('every command\'s --json output keeps the documented contract', () => {
     expectContract('sms status', true, on('sms', 'status'));
     expectContract('sms status', false, off('sms', 'status'));
     expect(on('objects', 'add', 'domain', 'json-contract.example', 'high').code).toBe(0);
-    await eventually(async () => (await sim.entry('dns', 'json-contract.example')) !== undefined, 15_000, 'the entry on the SMS');
+    await until(async () => (await sim.entry('dns', 'json-contract.example')) !== undefined, 15_000, 'the entry on the SMS');
     expectContract('sms query', true, on('sms', 'query', 'json-contract.example'));
     const missing = expectContract('sms query', false, on('sms', 'query', 'not-there.example'));
     expect(missing.json).toMatchObject({ found: false, error: { code: 'E_NOT_FOUND' } });

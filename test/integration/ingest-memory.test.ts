@@ -39,8 +39,15 @@ describe('TCP syslog memory', () => {
   it('gives back what four concurrent 10 MB lines without a newline took', async () => {
     agent = await startAgent(tmpdir(), { ingest: { unixSocket: '', udpPort: 0 } });
     const pid = agent.proc.pid!;
-    await new Promise((r) => setTimeout(r, 500)); // start-up garbage settles
-    const idle = memory(pid).rss;
+    // Idle is when start-up has settled: two readings a moment apart within 256 KiB of each other.
+    let last = memory(pid).rss;
+    const idle = await until(async () => {
+      await new Promise((r) => setTimeout(r, 100));
+      const now = memory(pid).rss;
+      const settled = Math.abs(now - last) < 256 * 1024;
+      last = now;
+      return settled && now;
+    }, 10_000, 'the agent to settle');
     const port = agent.config.ingest!.tcpPort as number;
     let peak = idle;
     const sampler = setInterval(() => (peak = Math.max(peak, memory(pid).rss)), 20);

@@ -11,7 +11,7 @@ import { ObjectStore } from '../../src/sms/store.ts';
 import { openObjects } from '../../src/sms/database.ts';
 import { spawn } from 'node:child_process';
 import { sendTcp } from '../helpers/senders.ts';
-import { ccLine, eventually, HOST, PRODUCT, smsSection, startSimulator, type Sim } from '../helpers/sms.ts';
+import { ccLine, HOST, PRODUCT, smsSection, startSimulator, type Sim } from '../helpers/sms.ts';
 import { tmpdir } from '../helpers/tmp.ts';
 
 let sim: Sim;
@@ -128,7 +128,7 @@ describe('distribution through the daemon', () => {
       ccLine('198.51.100.30', 'cnc-low.example.net', 4, 3),
       ccLine('10.9.9.9', undefined, 8, 4), // internal: never an object
     ].join('\n') + '\n');
-    await eventually(countIs(4), 15_000, 'the high and medium objects on the SMS');
+    await until(countIs(4), 15_000, 'the high and medium objects on the SMS');
     expect((await sim.entries()).map((e) => `${e.type} ${e.value}`).sort()).toEqual([
       'dns cnc-high.example.net', 'dns cnc-medium.example.net', 'ip 198.51.100.10', 'ip 198.51.100.20',
     ]);
@@ -143,12 +143,12 @@ describe('distribution through the daemon', () => {
     // "High only": the medium ones leave the SMS.
     const saved = await a.cliAsync('--json', 'sms', 'save', 'sms.riskLevel=high');
     expect(saved.code, saved.stdout + saved.stderr).toBe(0);
-    await eventually(countIs(2), 15_000, 'the medium objects to be deleted');
+    await until(countIs(2), 15_000, 'the medium objects to be deleted');
     expect(await sim.entry('dns', 'cnc-medium.example.net')).toBeUndefined();
 
     // Expiring an object removes it.
     expect(a.cli('objects', 'expire', 'domain', 'cnc-high.example.net').code).toBe(0);
-    await eventually(countIs(1), 15_000, 'the expired object to be deleted');
+    await until(countIs(1), 15_000, 'the expired object to be deleted');
     expect(await sim.entry('ip', '198.51.100.10')).toBeDefined();
     const st = a.status().sms!;
     expect(st).toMatchObject({ enabled: true, pending: 0, failed: 0, onSms: 1 });
@@ -161,7 +161,7 @@ describe('distribution through the daemon', () => {
     const a = await smsAgent({ riskLevel: 'high-medium-low', objectTypes: ['domain'] });
     expect(a.cli('objects', 'add', 'domain', 'Bad.Example.COM.', 'low').code).toBe(0);
     expect(a.cli('objects', 'add', 'ipv4', '203.0.113.9', 'high').code).toBe(0); // kept, not distributed (type filter)
-    await eventually(countIs(1), 10_000, 'the domain on the SMS');
+    await until(countIs(1), 10_000, 'the domain on the SMS');
     expect((await sim.entry('dns', 'bad.example.com'))!.tags).toEqual(TAGS('Suspicious Object', 'Low'));
     for (const [args, words] of [
       [['ipv4', '999.1.1.1', 'high'], 'value: must be an IPv4 address'],
@@ -177,7 +177,7 @@ describe('distribution through the daemon', () => {
     const list = a.cli('--json', 'objects', 'list');
     expect(list.json.objects.map((o: { value: string }) => o.value).sort()).toEqual(['203.0.113.9', 'bad.example.com']);
     expect(a.cli('objects', 'remove', 'domain', 'bad.example.com').code).toBe(0);
-    await eventually(countIs(0), 10_000, 'the removed object to leave the SMS');
+    await until(countIs(0), 10_000, 'the removed object to leave the SMS');
   });
 
   it('delivers a burst of 10,000 objects through the rate limit, in batches', async () => {
@@ -186,7 +186,7 @@ describe('distribution through the daemon', () => {
     const lines: string[] = [];
     for (let i = 0; i < 10_000; i++) lines.push(ccLine(`198.${18 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`, undefined, 8, i));
     await sendTcp(a.config.ingest!.tcpPort as number, `${lines.join('\n')}\n`);
-    await eventually(countIs(10_000), 60_000, 'all 10,000 entries');
+    await until(countIs(10_000), 60_000, 'all 10,000 entries');
     await until(() => a.status().sms!.pending === 0, 10_000, 'an empty outbox');
     const st = a.status().sms!;
     expect(st).toMatchObject({ pending: 0, failed: 0, onSms: 10_000 });
@@ -211,7 +211,7 @@ describe('distribution through the daemon', () => {
     const again = (agent = await startAgentFrom(a));
     expect(again.status().sms!.pending).toBe(3);
     await sim.start();
-    await eventually(countIs(3), 20_000, 'the outbox to drain');
+    await until(countIs(3), 20_000, 'the outbox to drain');
     await until(() => again.status().sms!.pending === 0, 10_000, 'an empty outbox');
     expect(again.status().sms).toMatchObject({ pending: 0, onSms: 3 });
     expect(Object.values(await sim.addCounts()).every((n) => n === 1)).toBe(true);
@@ -220,8 +220,9 @@ describe('distribution through the daemon', () => {
   it('reports a wrong password clearly and does not retry in a tight loop', async () => {
     const a = await smsAgent({ riskLevel: 'high', password: 'wrong-pass', retryMaxSeconds: 300 });
     expect(a.cli('objects', 'add', 'ipv4', '203.0.113.50', 'high').code).toBe(0);
-    await new Promise((r) => setTimeout(r, 6000));
-    const st = a.status().sms!;
+    // Failed, and the next try scheduled on the operator's cadence (test/unit/retry.test.ts holds it).
+    const st = await until(() => { const s = a.status().sms!; return s.distribution.nextAttemptAt !== null ? s : undefined; }, 20_000,
+      'the failure in status');
     expect(st.distribution.lastErrorCode).toBe('E_AUTH');
     expect(st.pending).toBe(1);
     expect((await sim.requests()).filter((q) => q.status === 401).length).toBeLessThanOrEqual(2);
@@ -251,7 +252,7 @@ describe('distribution through the daemon', () => {
     await sim.withoutCategories([]);
     const retried = a.cli('--json', 'sms', 'retry');
     expect(retried.json).toMatchObject({ ok: true, retried: 2 });
-    await eventually(countIs(2), 15_000, 'both entries on the SMS');
+    await until(countIs(2), 15_000, 'both entries on the SMS');
     await until(() => a.status().sms!.failed === 0, 10_000, 'nothing set aside');
     expect(a.status().health).toMatchObject({ state: 'ok', problems: [] });
     expect(a.cli('objects', 'list', '--limit', 'abc').code).toBe(2);
@@ -298,13 +299,13 @@ describe('distribution through the daemon', () => {
     const a = await smsAgent({ riskLevel: 'high' });
     a.cli('objects', 'add', 'ipv4', '203.0.113.60', 'high');
     a.cli('objects', 'add', 'domain', 'purge-me.example', 'high');
-    await eventually(countIs(2), 10_000, 'two entries');
+    await until(countIs(2), 10_000, 'two entries');
     expect(a.cli('sms', 'purge').code).toBe(2); // distribution is on: refused
     expect(a.cli('sms', 'save', 'sms.enabled=false').code).toBe(0);
-    await new Promise((r) => setTimeout(r, 1000));
+    await until(() => a.status().sms!.distribution.state === 'off', 10_000, 'distribution off');
     expect(await count()).toBe(2);
     expect(a.cli('sms', 'purge').code).toBe(0);
-    await eventually(countIs(0), 10_000, 'the purge');
+    await until(countIs(0), 10_000, 'the purge');
     await until(() => a.status().sms!.purging === false, 10_000, 'the purge to end');
     expect(a.status().sms).toMatchObject({ onSms: 0, purging: false, objects: 2 });
   });

@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { NEEDS_OPERATOR, type ErrorCode } from '../../src/errors.ts';
 import { startAgent, until, type RunningAgent } from '../helpers/agent.ts';
 import { sendTcp } from '../helpers/senders.ts';
 import {
@@ -74,6 +75,16 @@ describe('the log server down for a long stretch', () => {
   });
 });
 
+/** Bytes in the files under a directory (and its subdirectories): how much of a transfer has reached the server. */
+function bytesUnder(dir: string): number {
+  if (!fs.existsSync(dir)) return 0;
+  let n = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile()) n += fs.statSync(path.join(e.parentPath, e.name)).size;
+  }
+  return n;
+}
+
 describe('a connection cut in the middle of an upload', () => {
   it.each(['ssh', 'ssl'] as const)('over %s: never shows a partial file under its final name, and the retry completes it', async (protocol) => {
     const a = await tmspAgent({ protocol, retryMaxSeconds: 1, bandwidthLimitBytes: 1024 * 1024 });
@@ -100,7 +111,9 @@ describe('a connection cut in the middle of an upload', () => {
       const done = upload(a);
       // Cut the transfer once it is under way (the bandwidth cap makes it last a few seconds).
       await until(() => (a.status().tmsp as { upload: { state: string } }).upload.state === 'uploading', 10_000, 'the upload to start');
-      await new Promise((r) => setTimeout(r, 800));
+      // Under way: a few hundred KB already on the server's disk (its .part file, or nginx's body buffer).
+      const onServer = () => bytesUnder(protocol === 'ssh' ? dir : path.join(f.peers.nginx.dir, 'tmp'));
+      await until(() => onServer() > 256 * 1024, 20_000, 'the transfer to be under way');
       const killed = protocol === 'ssh' ? f.peers.sshd.killSessions() : f.peers.nginx.killWorkers();
       expect(killed).toBeGreaterThan(0);
       await done;
@@ -128,12 +141,16 @@ describe('wrong settings', () => {
     await sendTcp(a.config.ingest!.tcpPort as number, `${line(1)}\n`);
     await a.cli('flush');
     a.cli('upload-now');
-    await new Promise((r) => setTimeout(r, 6000));
-    const st = a.status();
+    // Failed, and the next try scheduled (operator errors back off from 30 s: test/unit/retry.test.ts holds the cadence).
+    const st = await until(() => {
+      const s = a.status();
+      const t = s.tmsp.enabled ? s.tmsp : undefined;
+      return t && t.upload.nextAttemptAt !== null && (!statusCode || t.status.lastErrorCode !== null) ? s : undefined;
+    }, 20_000, 'the failure in status');
     if (!st.tmsp.enabled) throw new Error('tmsp should be on');
     expect(st.tmsp.upload.lastErrorCode).toBe(uploadCode);
+    expect(NEEDS_OPERATOR.has(uploadCode as ErrorCode)).toBe(true);
     expect(st.tmsp.upload.lastError).toBeTruthy();
-    // Six seconds: the round at start and the upload-now, nothing more (operator errors back off from 30 s).
     expect(st.tmsp.upload.attempts).toBeLessThanOrEqual(2);
     if (statusCode) {
       expect(st.tmsp.status.lastErrorCode).toBe(statusCode);
@@ -152,10 +169,11 @@ describe('wrong settings', () => {
       await sendTcp(a.config.ingest!.tcpPort as number, `${line(1)}\n`);
       await a.cli('flush');
       a.cli('upload-now');
-      await new Promise((r) => setTimeout(r, 4000));
-      const st = a.status();
+      const st = await until(() => { const s = a.status(); return s.tmsp.enabled && s.tmsp.upload.nextAttemptAt !== null ? s : undefined; }, 20_000,
+        'the failure in status');
       if (!st.tmsp.enabled) throw new Error('tmsp should be on');
       expect(st.tmsp.upload.lastErrorCode).toBe('E_TLS_UNTRUSTED');
+      expect(NEEDS_OPERATOR.has('E_TLS_UNTRUSTED')).toBe(true);
       expect(st.tmsp.upload.attempts).toBeLessThanOrEqual(2);
     } finally {
       await nginx.stop();

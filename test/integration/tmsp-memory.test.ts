@@ -81,9 +81,11 @@ describe('memory', () => {
     const a = (f.agent = await new RunningAgent(file, config).ready());
     a.cli('upload-now');
     const fds = () => fs.readdirSync(`/proc/${a.proc.pid}/fd`).length;
-    await new Promise((r) => setTimeout(r, 3000));
+    const attempts = () => { const t = a.status().tmsp; return t.enabled ? t.status.attempts : 0; };
+    await until(() => attempts() >= 3, 20_000, 'the first failed reconnects');
     const before = { fds: fds(), st: a.status() };
-    await new Promise((r) => setTimeout(r, 15_000));
+    const start = attempts();
+    await until(() => attempts() >= start + 8, 60_000, 'eight more failed reconnects');
     const after = { fds: fds(), st: a.status() };
     if (!before.st.tmsp.enabled || !after.st.tmsp.enabled) throw new Error('tmsp should be on');
     // Many attempts happened in between...

@@ -16,7 +16,7 @@ describe('rootfs-overlay', () => {
     expect(fs.readlinkSync('rootfs-overlay/etc/tmsp-agent')).toBe('/config/tmsp-agent');
   });
 
-  it('has an init script that parses and knows start, stop, restart, reload and status', () => {
+  it('has an executable init script that parses and offers start, stop, restart, reload and status in its usage', () => {
     const script = 'rootfs-overlay/etc/init.d/S60tmsp-agent';
     expect(fs.statSync(script).mode & 0o111).not.toBe(0);
     expect(spawnSync('sh', ['-n', script]).status).toBe(0);
