@@ -18,13 +18,19 @@ export interface EventFormat<H, E> {
 const cef: EventFormat<CefHeader, CefEvent> = {
   name: 'cef',
   header: parseCefHeader,
-  event: (message, { extStart, ...h }) => ({ ...h, ext: parseCefExtension(message.slice(extStart)) }),
+  event: (message, h) => ({
+    version: h.version, vendor: h.vendor, product: h.product, deviceVersion: h.deviceVersion, eventId: h.eventId,
+    name: h.name, severity: h.severity, ext: parseCefExtension(message.slice(h.extStart)),
+  }),
 };
 
 const leef: EventFormat<LeefHeader, LeefEvent> = {
   name: 'leef',
   header: parseLeefHeader,
-  event: (message, { attrStart, delimiter, ...h }) => ({ ...h, attrs: parseLeefAttributes(message.slice(attrStart), delimiter) }),
+  event: (message, h) => ({
+    version: h.version, vendor: h.vendor, product: h.product, deviceVersion: h.deviceVersion, eventId: h.eventId,
+    attrs: parseLeefAttributes(message.slice(h.attrStart), h.delimiter),
+  }),
 };
 
 export const EVENT_FORMATS = { cef, leef } as const;

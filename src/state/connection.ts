@@ -69,24 +69,32 @@ export class Connection {
   }
 
   prepare<P extends unknown[] | object = unknown[], R = unknown>(sql: string): Statement<P, R> {
+    // On every statement of the hot paths: no closure or copy is made per call.
+    type Raw = { run(...a: unknown[]): unknown; get(...a: unknown[]): unknown; all(...a: unknown[]): unknown; iterate(...a: unknown[]): IterableIterator<R> };
     let gen = this.generation;
-    let stmt = this.raw.prepare(sql) as unknown as Statement<P, R>;
-    const current = () => {
-      if (gen !== this.generation) {
-        stmt = this.raw.prepare(sql) as unknown as Statement<P, R>;
-        gen = this.generation;
+    let stmt = this.raw.prepare(sql) as unknown as Raw;
+    const self = this;
+    const current = (): Raw => {
+      if (gen !== self.generation) {
+        stmt = self.raw.prepare(sql) as unknown as Raw;
+        gen = self.generation;
       }
       return stmt;
     };
-    const call = <K extends 'run' | 'get' | 'all'>(k: K) => (...args: unknown[]) =>
-      this.guard(() => (current()[k] as (...a: unknown[]) => unknown)(...args));
-    const self = this;
+    const invoke = (k: 'run' | 'get' | 'all', args: unknown[]) => {
+      try {
+        return current()[k](...args);
+      } catch (err) {
+        self.check(err);
+        throw err;
+      }
+    };
     return {
-      run: call('run'),
-      get: call('get'),
-      all: call('all'),
+      run: (...args: unknown[]) => invoke('run', args),
+      get: (...args: unknown[]) => invoke('get', args),
+      all: (...args: unknown[]) => invoke('all', args),
       *iterate(...args: unknown[]) {
-        const it = self.guard(() => (current().iterate as (...a: unknown[]) => IterableIterator<R>)(...args));
+        const it = self.guard(() => current().iterate(...args));
         try {
           for (;;) {
             const n = self.guard(() => it.next());
