@@ -82,9 +82,9 @@ export class Reconciler {
   private *slices(): Generator<void> {
     for (let after: { type: string; value: string } | undefined; ;) {
       const rows = this.objects().page(SLICE, after);
-      this.db.transaction(() => {
+      this.db.transaction(() => this.counters.batch(() => {
         for (const r of rows) this.one(r.type, r.value);
-      })();
+      }))();
       if (rows.length < SLICE) break;
       after = rows[rows.length - 1]!;
       yield;

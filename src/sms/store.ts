@@ -44,9 +44,9 @@ export class ObjectStore {
     this.reconciler = new Reconciler(db, () => this.objects, this.outbox, this.counters);
     this.objects = new ObjectTable(db, this.counters, opts, (type, value) => this.reconciler.one(type, value));
     this.upsertTxn = db.transaction((o: SuspiciousObject, now: number, ttlMs: number) => this.objects.upsert(o, now, ttlMs));
-    this.upsertManyTxn = db.transaction((objs: readonly SuspiciousObject[], now: number) => {
+    this.upsertManyTxn = db.transaction((objs: readonly SuspiciousObject[], now: number) => this.counters.batch(() => {
       for (const o of objs) this.objects.upsert(o, now, this.objects.ttlMs);
-    });
+    }));
     this.expireTxn = db.transaction((now: number) => this.objects.expireSome(now));
   }
 
