@@ -52,7 +52,7 @@ export function truncateUtf8(line: Buffer, max: number): Buffer {
   return line.subarray(0, end);
 }
 
-/** A detection event line, classified once: a listener completes the event from the header found (parse()). */
+/** A detection event line, classified once: a listener reads the event from the header found (parse(), eventFields()). */
 export type DetectionListener = (line: Classified, source: Source) => void;
 
 export class Intake {

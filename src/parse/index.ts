@@ -6,14 +6,14 @@
 // "raw". The agent and the portal parse with this same code.
 
 import type { CefEvent } from './cef.ts';
-import { EVENT_FORMATS, SYSLOG_FORMATS, type EventFormatName, type Format } from './formats.ts';
+import { EVENT_FORMATS, SYSLOG_FORMATS, type EventFormatName, type Format, type HeaderOf } from './formats.ts';
 import type { LeefEvent } from './leef.ts';
 import type { SyslogHeader } from './syslog-header.ts';
 
 export type { CefEvent } from './cef.ts';
 export type { LeefEvent } from './leef.ts';
 export type { SyslogHeader } from './syslog-header.ts';
-export { FORMATS, type Format } from './formats.ts';
+export { FORMATS, type EventFormatName, type Format, type HeaderOf } from './formats.ts';
 
 /** What classification found: the format, the syslog header and the event header (when a detection). */
 export interface Classified {
@@ -71,5 +71,21 @@ export function parse(input: string | Classified): ParsedLine {
     return out;
   } catch {
     return { format: 'raw', syslog: undefined, message: c.message };
+  }
+}
+
+/**
+ * A classified detection's header and the named fields of its body, without
+ * completing the whole event: what the SMS room reads from every detection.
+ * Undefined for a line that is not a detection.
+ */
+export function eventFields<K extends EventFormatName>(c: Classified & { event: { name: K } }, keys: readonly string[]):
+  { header: HeaderOf<K>; fields: Record<string, string> } | undefined {
+  try {
+    const { name, header } = c.event;
+    const f = EVENT_FORMATS[name] as { fields(message: string, header: unknown, keys: readonly string[]): Record<string, string> };
+    return { header: header as HeaderOf<K>, fields: f.fields(c.message, header, keys) };
+  } catch {
+    return undefined;
   }
 }

@@ -61,6 +61,14 @@ export function parseLeefAttributes(text: string, delimiter: string): Record<str
   return out;
 }
 
+/** The values of the named attributes only, as parseLeefAttributes gives them. */
+export function pickLeefAttributes(text: string, delimiter: string, keys: readonly string[]): Record<string, string> {
+  const all = parseLeefAttributes(text, delimiter);
+  const out: Record<string, string> = Object.create(null);
+  for (const key of keys) if (key in all) out[key] = all[key]!;
+  return out;
+}
+
 export function parseLeef(msg: string): LeefEvent | undefined {
   const h = parseLeefHeader(msg);
   if (!h) return undefined;

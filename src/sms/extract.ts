@@ -15,8 +15,7 @@
 // Addresses of the appliance's own and reserved networks (RFC 1918, loopback,
 // link-local, CGNAT, multicast) are never objects.
 
-import { parse, type CefEvent, type Classified, type LeefEvent } from '../parse/index.ts';
-import type { EventFormatName } from '../parse/formats.ts';
+import { eventFields, type Classified, type EventFormatName, type HeaderOf } from '../parse/index.ts';
 import { isInternalIPv4, normaliseDomain, normaliseIPv4, type Category, type Risk, type SuspiciousObject } from './object.ts';
 
 function cefRisk(sev: string): Risk | undefined {
@@ -50,21 +49,23 @@ function objectFor(host: string | undefined, risk: Risk, category: Category, sou
   return d ? { type: 'domain', value: d, risk, category, source } : undefined;
 }
 
-interface Extractor<E> {
-  /** A cheap test before the event is completed: most detection lines carry none of these. */
+interface Extractor<H> {
+  /** A cheap test before the event is read: most detection lines carry none of these. */
   markers: readonly string[];
-  objects(e: E, add: (o: SuspiciousObject | undefined) => void): void;
+  /** The fields of the event's body the objects come from. */
+  fields: readonly string[];
+  objects(header: H, f: Record<string, string>, add: (o: SuspiciousObject | undefined) => void): void;
 }
 
 /** One entry per event format (parse/formats.ts): a new format without one does not compile. */
-const EXTRACTORS: { [K in EventFormatName]: Extractor<K extends 'cef' ? CefEvent : LeefEvent> } = {
+const EXTRACTORS: { [K in EventFormatName]: Extractor<HeaderOf<K>> } = {
   cef: {
     markers: ['cn1=', 'request='],
-    objects(cef, add) {
-      const risk = cefRisk(cef.severity);
+    fields: ['cn1', 'dst', 'dhost', 'request'],
+    objects(h, e, add) {
+      const risk = cefRisk(h.severity);
       if (!risk) return;
-      const e = cef.ext;
-      const source = `cef:${cef.eventId}`;
+      const source = `cef:${h.eventId}`;
       if (Number(e.cn1) >= 1) {
         add(objectFor(e.dst, risk, 'cnc-callback', source));
         add(objectFor(e.dhost, risk, 'cnc-callback', source));
@@ -76,14 +77,14 @@ const EXTRACTORS: { [K in EventFormatName]: Extractor<K extends 'cef' ? CefEvent
   },
   leef: {
     markers: ['cccaDestination', 'cccaRiskLevel'],
-    objects(leef, add) {
-      const a = leef.attrs;
+    fields: ['cccaRiskLevel', 'cccaDetection', 'cccaDestination', 'cccaDestinationFormat', 'dhost', 'dst'],
+    objects(h, a, add) {
       const risk = leefRisk(a.cccaRiskLevel);
       if (!risk) return;
       const category: Category = Number(a.cccaDetection) >= 1 ? 'cnc-callback' : 'suspicious-object';
       const dest = a.cccaDestination ?? a.dhost ?? a.dst;
       const host = a.cccaDestinationFormat === 'URL' ? (dest && (hostOfUrl(dest) ?? dest)) : dest;
-      add(objectFor(host, risk, category, `leef:${leef.eventId}`));
+      add(objectFor(host, risk, category, `leef:${h.eventId}`));
     },
   },
 };
@@ -92,13 +93,12 @@ const EXTRACTORS: { [K in EventFormatName]: Extractor<K extends 'cef' ? CefEvent
 export function extractObjects(line: Classified): SuspiciousObject[] {
   const kind = line.event?.name;
   if (!kind) return [];
-  const x = EXTRACTORS[kind];
+  const x = EXTRACTORS[kind] as Extractor<unknown>;
   if (!x.markers.some((m) => line.message.includes(m))) return [];
-  const p = parse(line);
-  const event = p[kind];
-  if (!event) return [];
+  const read = eventFields(line as Classified & { event: { name: typeof kind } }, x.fields);
+  if (!read) return [];
   const out: SuspiciousObject[] = [];
-  (x as Extractor<typeof event>).objects(event, (o) => {
+  x.objects(read.header, read.fields, (o) => {
     if (o && !out.some((y) => y.type === o.type && y.value === o.value)) out.push(o);
   });
   return out;

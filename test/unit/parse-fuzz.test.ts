@@ -1,7 +1,9 @@
 // No byte sequence may make a parser throw: 120k random and mutated lines,
-// and classify() must agree with parse() on every one of them.
+// and classify() must agree with parse() on every one of them; the CEF
+// extension scanner must agree with the rule written as a regular expression.
 
 import { describe, expect, it } from 'vitest';
+import { parseCefExtension, pickCefExtension } from '../../src/parse/cef.ts';
 import { classify, parse } from '../../src/parse/index.ts';
 import { rng } from '../helpers/rng.ts';
 
@@ -57,5 +59,44 @@ describe('parsers under fuzzing', () => {
     expect(n).toBe(120_000);
     // The mutations must still exercise every parser, not only the raw path.
     for (const f of ['cef', 'leef', 'rfc5424', 'rfc3164', 'raw']) expect(formats.get(f) ?? 0).toBeGreaterThan(1000);
+  });
+
+  it('splits a CEF extension into exactly the keys and values the CEF rule names, whole or a few keys, on 60,000 mutated extensions', () => {
+    // The rule written as a regular expression, kept here as the reference for the scanner on the hot path.
+    const reference = (ext: string) => {
+      const out: Record<string, string> = Object.create(null);
+      const keys: Array<[string, number, number]> = [];
+      const re = /(?:^|\s)([A-Za-z0-9_.[\]-]{1,64})=/g;
+      for (let m = re.exec(ext); m; m = re.exec(ext)) {
+        const eq = m.index + m[0].length - 1;
+        keys.push([m[1]!, eq - m[1]!.length, eq + 1]);
+      }
+      keys.forEach(([key, , start], k) => {
+        const v = ext.slice(start, k + 1 < keys.length ? keys[k + 1]![1] : ext.length).trimEnd();
+        out[key] = v.includes('\\') ? v.replace(/\\([=\\nr|])/g, (_m, c: string) => (c === 'n' ? '\n' : c === 'r' ? '\r' : c)) : v;
+      });
+      for (const key of Object.keys(out)) {
+        const lm = /^(c[sn]\d|cfp\d|c6a\d|flexString\d|flexNumber\d|deviceCustomDate\d)Label$/.exec(key);
+        if (lm && out[lm[1]!] !== undefined && out[key] !== '' && !(out[key]! in out)) out[out[key]!] = out[lm[1]!]!;
+      }
+      return out;
+    };
+    const PICKS = [['cn1', 'dst', 'dhost', 'request'], ['a', 'f', 'g', 'k'], ['dhost', 'AttackPhase', 'x']];
+    const r = rng(20261201);
+    const exts = [
+      'rt=Mar 09 2015 17:05:21 GMT+08:00 src=172.16.1.197 dst=216.52.115.2 cs1Label=x cs1=y cn1Label=risk cn1=3',
+      'cn1=1 dst=45.0.0.7 cs1Label=dhost cs1=label.example cs2Label=AttackPhase cs2=C&C request=http://x.example/ dhost=real.example',
+      `k\\=v a=b\\=c\\\\ d=\\n e= f=x=y ${'k'.repeat(64)}=long ${'k'.repeat(65)}=toolong\u00a0g=h\u3000i=j`,
+    ];
+    for (let n = 0; n < 60_000; n++) {
+      const ext = mutate(r, exts[n % exts.length]!);
+      const full = reference(ext);
+      expect.soft(parseCefExtension(ext), JSON.stringify(ext)).toStrictEqual(full);
+      // Reading a few fields gives what the whole parse gives for them.
+      const keys = PICKS[Math.floor(n / exts.length) % PICKS.length]!;
+      const want: Record<string, string> = Object.create(null);
+      for (const k of keys) if (k in full) want[k] = full[k]!;
+      expect.soft(pickCefExtension(ext, keys), JSON.stringify([ext, keys])).toStrictEqual(want);
+    }
   });
 });
