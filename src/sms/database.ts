@@ -15,6 +15,39 @@ export const RISK_CODE: Record<Risk, number> = { low: 1, medium: 2, high: 3 };
 export const CATEGORY_CODE: Record<Category, number> = { 'suspicious-object': 1, 'cnc-callback': 2 };
 
 export const TYPE_OF: Record<number, ObjectType> = { 1: 'ipv4', 2: 'domain' };
+
+/**
+ * An object's value as the object table stores it: an address as its four
+ * bytes (a third of its text, in the row and in the expiry index, and in
+ * numeric order), a name as text.
+ */
+export function storedValue(type: number, value: string): string | Buffer {
+  if (type !== TYPE_CODE.ipv4) return value;
+  const b = Buffer.allocUnsafe(4);
+  let octet = 0;
+  let digits = 0;
+  let i = 0;
+  for (let k = 0; k <= value.length; k++) {
+    const c = k < value.length ? value.charCodeAt(k) : 46;
+    if (c === 46 /* . */) {
+      if (digits === 0 || octet > 255 || i === 4) return value; // not an address: matches no stored one
+      b[i++] = octet;
+      octet = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      octet = octet * 10 + (c - 48);
+      digits++;
+    } else {
+      return value;
+    }
+  }
+  return i === 4 ? b : value;
+}
+
+/** The value as text again. */
+export function valueOf(stored: string | Uint8Array): string {
+  return typeof stored === 'string' ? stored : `${stored[0]}.${stored[1]}.${stored[2]}.${stored[3]}`;
+}
 export const RISK_OF: Record<number, Risk> = { 1: 'low', 2: 'medium', 3: 'high' };
 export const CATEGORY_OF: Record<number, Category> = { 1: 'suspicious-object', 2: 'cnc-callback' };
 
@@ -28,7 +61,7 @@ export const OBJECTS: DatabaseSpec = {
     -- The appliance's suspicious objects.
     CREATE TABLE object (
       type       INTEGER NOT NULL,    -- TYPE_CODE: 1 ipv4, 2 domain
-      value      TEXT NOT NULL,       -- normalised
+      value      BLOB NOT NULL,       -- normalised; an address as its four bytes (storedValue)
       risk       INTEGER NOT NULL,    -- RISK_CODE: 3 high, 2 medium, 1 low (the worst seen)
       category   INTEGER NOT NULL,    -- CATEGORY_CODE: 1 suspicious object, 2 C&C callback
       source     TEXT NOT NULL,
@@ -91,7 +124,7 @@ function adopt(db: Db, legacy: Db): void {
     counter: db.prepare('INSERT INTO counter VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value'),
   };
   db.transaction(() => {
-    for (const r of objects.iterate()) put.object.run(r);
+    for (const r of objects.iterate() as IterableIterator<{ type: number; value: string }>) put.object.run({ ...r, value: storedValue(r.type, r.value) });
     for (const r of sent.iterate()) put.sent.run(r);
     for (const r of outbox.iterate()) put.outbox.run(r);
     for (const c of counters.iterate()) put.counter.run(c.name, c.value);

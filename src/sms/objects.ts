@@ -7,7 +7,7 @@
 
 import type { Counters } from '../state/counters.ts';
 import type { Db, Statement } from '../state/db.ts';
-import { CATEGORY_CODE, CATEGORY_OF, RISK_CODE, RISK_OF, TYPE_CODE, TYPE_OF } from './database.ts';
+import { CATEGORY_CODE, CATEGORY_OF, RISK_CODE, RISK_OF, storedValue, TYPE_CODE, TYPE_OF, valueOf } from './database.ts';
 import { RISKS, type ObjectType, type SuspiciousObject } from './object.ts';
 
 export interface StoredObject extends SuspiciousObject {
@@ -23,12 +23,12 @@ export interface ObjectOptions {
 
 /** An object row as stored: codes, and times in seconds. */
 interface ObjRow {
-  type: number; value: string; risk: number; category: number; source: string;
+  type: number; value: string | Buffer; risk: number; category: number; source: string;
   first_seen: number; last_seen: number; expires_at: number;
 }
 
 const toObject = (r: ObjRow): StoredObject => ({
-  type: TYPE_OF[r.type]!, value: r.value, risk: RISK_OF[r.risk]!, category: CATEGORY_OF[r.category]!, source: r.source,
+  type: TYPE_OF[r.type]!, value: valueOf(r.value), risk: RISK_OF[r.risk]!, category: CATEGORY_OF[r.category]!, source: r.source,
   firstSeen: r.first_seen * 1000, lastSeen: r.last_seen * 1000, expiresAt: r.expires_at * 1000,
 });
 
@@ -42,13 +42,14 @@ export class ObjectTable {
   private readonly counters: Counters;
   private readonly changed: (type: ObjectType, value: string) => void;
   private readonly s: {
-    get: Statement<[number, string], ObjRow>;
+    get: Statement<[number, string | Buffer], ObjRow>;
+    add: Statement<[number, string | Buffer, number, number, string, number, number, number]>;
     put: Statement<[Record<string, unknown>]>;
-    del: Statement<[number, string]>;
+    del: Statement<[number, string | Buffer]>;
     oldest: Statement<[], ObjRow>;
     expired: Statement<[number], ObjRow>;
-    setExpiry: Statement<[number, number, string]>;
-    page: Statement<[number, string, number], ObjRow>;
+    setExpiry: Statement<[number, number, string | Buffer]>;
+    page: Statement<[number, string | Buffer, number], ObjRow>;
   };
 
   constructor(db: Db, counters: Counters, opts: ObjectOptions, changed: (type: ObjectType, value: string) => void) {
@@ -57,6 +58,8 @@ export class ObjectTable {
     this.changed = changed;
     this.s = {
       get: db.prepare('SELECT * FROM object WHERE type = ? AND value = ?'),
+      add: db.prepare(`INSERT INTO object (type, value, risk, category, source, first_seen, last_seen, expires_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
       put: db.prepare(`INSERT INTO object (type, value, risk, category, source, first_seen, last_seen, expires_at)
         VALUES (@type, @value, @risk, @category, @source, @now, @now, @expires)
         ON CONFLICT (type, value) DO UPDATE SET risk = @risk, category = @category, source = @source,
@@ -88,15 +91,24 @@ export class ObjectTable {
   }
 
   get(type: ObjectType, value: string): StoredObject | undefined {
-    const r = this.s.get.get(TYPE_CODE[type], value);
+    const code = TYPE_CODE[type];
+    const r = this.s.get.get(code, storedValue(code, value));
     return r ? toObject(r) : undefined;
   }
 
   /** Add an object or refresh it: last seen now, expiry extended, the worse risk kept. Inside the caller's transaction. */
   upsert(o: SuspiciousObject, now: number, ttlMs: number): void {
     const type = TYPE_CODE[o.type];
-    const cur = this.s.get.get(type, o.value);
+    const stored = storedValue(type, o.value);
     const expires = toSec(now + ttlMs);
+    // Most objects of a burst are new: then one statement is enough.
+    if (this.count < this.opts.maxObjects &&
+      this.s.add.run(type, stored, RISK_CODE[o.risk], CATEGORY_CODE[o.category], o.source, toSec(now), toSec(now), expires).changes === 1) {
+      this.held(type, RISK_CODE[o.risk], 1);
+      this.changed(o.type, o.value);
+      return;
+    }
+    const cur = this.s.get.get(type, stored);
     if (cur && now - cur.last_seen * 1000 < REFRESH_MS && cur.risk >= RISK_CODE[o.risk] &&
       (cur.category === CATEGORY_CODE['cnc-callback'] || CATEGORY_CODE[o.category] === cur.category) &&
       (expires - cur.expires_at) * 1000 < REFRESH_MS) {
@@ -109,12 +121,12 @@ export class ObjectTable {
         this.s.del.run(victim.type, victim.value);
         this.held(victim.type, victim.risk, -1);
         this.counters.add('sms_objects_evicted', 1);
-        this.changed(TYPE_OF[victim.type]!, victim.value);
+        this.changed(TYPE_OF[victim.type]!, valueOf(victim.value));
       }
     }
     const risk = cur ? Math.max(cur.risk, RISK_CODE[o.risk]) : RISK_CODE[o.risk];
     const category = cur?.category === CATEGORY_CODE['cnc-callback'] ? cur.category : CATEGORY_CODE[o.category];
-    this.s.put.run({ type, value: o.value, risk, category, source: o.source, now: toSec(now), expires });
+    this.s.put.run({ type, value: stored, risk, category, source: o.source, now: toSec(now), expires });
     if (!cur || cur.risk !== risk) {
       if (cur) this.held(cur.type, cur.risk, -1);
       this.held(type, risk, 1);
@@ -124,9 +136,9 @@ export class ObjectTable {
 
   /** Inside the caller's transaction. */
   remove(type: ObjectType, value: string): boolean {
-    const cur = this.s.get.get(TYPE_CODE[type], value);
+    const cur = this.s.get.get(TYPE_CODE[type], storedValue(TYPE_CODE[type], value));
     if (!cur) return false;
-    this.s.del.run(cur.type, value);
+    this.s.del.run(cur.type, cur.value);
     this.held(cur.type, cur.risk, -1);
     this.changed(type, value);
     return true;
@@ -138,7 +150,7 @@ export class ObjectTable {
     for (const r of batch) {
       this.s.del.run(r.type, r.value);
       this.held(r.type, r.risk, -1);
-      this.changed(TYPE_OF[r.type]!, r.value);
+      this.changed(TYPE_OF[r.type]!, valueOf(r.value));
     }
     this.counters.add('sms_objects_expired', batch.length);
     return batch.length;
@@ -146,13 +158,13 @@ export class ObjectTable {
 
   /** Make one object due now; false when there is no such object. */
   setDue(type: ObjectType, value: string, now: number): boolean {
-    return this.s.setExpiry.run(toSec(now), TYPE_CODE[type], value).changes > 0;
+    return this.s.setExpiry.run(toSec(now), TYPE_CODE[type], storedValue(TYPE_CODE[type], value)).changes > 0;
   }
 
   /** Objects by type and value, `limit` of them after (type, value). */
   page(limit: number, after?: { type: string; value: string }): StoredObject[] {
     const type = after ? TYPE_CODE[after.type as ObjectType] ?? 0 : 0;
-    return this.s.page.all(type, after?.value ?? '', limit).map(toObject);
+    return this.s.page.all(type, after ? storedValue(type, after.value) : '', limit).map(toObject);
   }
 
   byTypeAndRisk(): Record<string, number> {

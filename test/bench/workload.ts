@@ -22,13 +22,20 @@ const DOMAINS = ['bad.example', 'cnc.example.net', 'update-check.example.org', '
  * Which lines carry suspicious objects: as the default mix has them (a few
  * destinations over and over), none at all, or one line in ten a C&C
  * callback to a public address never seen before (a burst of C&C traffic)
- * and no other line carrying one.
+ * and no other line carrying one: in address order (new10), or scattered as
+ * real C&C addresses are (new10r: every one lands somewhere else in the
+ * object table).
  */
-export type ObjectMix = 'mixed' | 'none' | 'new10';
+export type ObjectMix = 'mixed' | 'none' | 'new10' | 'new10r';
 
-/** The i-th public address: distinct for every i below 2^24. */
-function newPublicAddress(i: number): string {
-  return `45.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+/** The i-th public address: distinct for every i below 2^24; scattered over 45.0.0.0/8 by a bijection when asked. */
+function newPublicAddress(i: number, scattered: boolean): string {
+  let x = i & 0xffffff;
+  if (scattered) {
+    x = (x * 0x5bd1e5) % 0x1000000; // odd multiplier: a bijection of 24 bits
+    x ^= x >>> 12;
+  }
+  return `45.${(x >> 16) & 255}.${(x >> 8) & 255}.${x & 255}`;
 }
 
 export function workloadLine(i: number, r: () => number, mix: ObjectMix = 'mixed'): string {
@@ -39,8 +46,8 @@ export function workloadLine(i: number, r: () => number, mix: ObjectMix = 'mixed
   const host = pick(HOSTS);
   const kind = r();
   let line: string;
-  if (mix === 'new10' && i % 10 === 0) {
-    line = `<134>Nov 22 08:00:${sec} ${host} CEF:0|Trend Micro|Deep Discovery Inspector|6.0.2026|1002|C&C callback|8|rt=Nov 22 2026 08:00:${sec} GMT+00:00 dvchost=${host} src=${ip()} spt=${1024 + Math.floor(r() * 60000)} dst=${newPublicAddress(i)} dpt=443 app=TLS act=not blocked cn1=1 eid=${i}`;
+  if ((mix === 'new10' || mix === 'new10r') && i % 10 === 0) {
+    line = `<134>Nov 22 08:00:${sec} ${host} CEF:0|Trend Micro|Deep Discovery Inspector|6.0.2026|1002|C&C callback|8|rt=Nov 22 2026 08:00:${sec} GMT+00:00 dvchost=${host} src=${ip()} spt=${1024 + Math.floor(r() * 60000)} dst=${newPublicAddress(i, mix === 'new10r')} dpt=443 app=TLS act=not blocked cn1=1 eid=${i}`;
   } else if (kind < 0.5) {
     const [id, name, sev] = pick(RULES);
     line = `<134>Nov 22 08:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${sec} ${host} CEF:0|Trend Micro|Deep Discovery Inspector|6.0.2026|${id}|${name}|${sev}|rt=Nov 22 2026 08:00:${sec} GMT+00:00 dvchost=${host} src=${ip()} spt=${1024 + Math.floor(r() * 60000)} dst=${ext()} dpt=${pick([80, 443, 53, 445])} app=${pick(APPS)} act=${pick(ACTS)} cn3=${Math.floor(r() * 4)} eid=${i}`;

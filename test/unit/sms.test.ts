@@ -189,6 +189,34 @@ describe('the outbox', () => {
     expect(fs.statSync(path.join(dir, 'state.db')).mode & 0o777).toBe(0o600);
   });
 
+  it('counts a batch of objects exactly, and a batch that fails halfway leaves rows and counts as they were', () => {
+    const { state, s } = store();
+    s.setPolicy(POLICY);
+    s.upsertMany([row('ipv4', '203.0.113.1'), row('ipv4', '203.0.113.2'), row('ipv4', '203.0.113.3'), row('ipv4', '203.0.113.4')], 1000);
+    expect(s.stats()).toMatchObject({ objects: 3, evicted: 1, pending: 3, byTypeAndRisk: { 'ipv4.high': 3 } });
+    const bad = { ...row('ipv4', '203.0.113.9'), type: 'bogus' as 'ipv4' };
+    expect(() => s.upsertMany([row('domain', 'b.example'), bad], 2000)).toThrow();
+    expect(s.stats()).toMatchObject({ objects: 3, evicted: 1, pending: 3, byTypeAndRisk: { 'ipv4.high': 3 } });
+    expect(s.get('domain', 'b.example')).toBeUndefined();
+    s.upsert(row('domain', 'c.example'), 3000);
+    expect(s.stats()).toMatchObject({ objects: 3, evicted: 2 });
+    state.db.close();
+  });
+
+  it('stores an address as its four bytes, lists addresses in numeric order, and finds nothing for a value that is not one', () => {
+    const { state, s } = store();
+    for (const ip of ['203.0.113.10', '203.0.113.9', '198.51.100.255']) s.upsert(row('ipv4', ip), 1000);
+    expect(state.db.prepare("SELECT typeof(value) AS t, length(value) AS n FROM object WHERE type = 1").all())
+      .toEqual(Array(3).fill({ t: 'blob', n: 4 }));
+    expect(s.list(10).map((o) => o.value)).toEqual(['198.51.100.255', '203.0.113.9', '203.0.113.10']);
+    expect(s.get('ipv4', '203.0.113.9')).toMatchObject({ value: '203.0.113.9', risk: 'high' });
+    for (const bad of ['203.0.113', '203.0.113.9.1', '203.0.113.256', '203.0.113.x', '']) {
+      expect(s.get('ipv4', bad)).toBeUndefined();
+      expect(s.remove('ipv4', bad)).toBe(false);
+    }
+    state.db.close();
+  });
+
   it('is bounded: past maxObjects the one closest to expiry makes room, counted', () => {
     const { state, s } = store();
     s.setPolicy(POLICY);
