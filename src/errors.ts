@@ -41,11 +41,11 @@ export const NEEDS_OPERATOR: ReadonlySet<ErrorCode> = new Set([
   'E_HOSTKEY', 'E_HOSTKEY_UNKNOWN', 'E_AUTH', 'E_REMOTE_REFUSED',
 ]);
 
-export class AgentError extends Error {
+export class TmspError extends Error {
   readonly code: ErrorCode;
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = 'AgentError';
+    this.name = 'TmspError';
     this.code = code;
   }
 }
@@ -57,7 +57,7 @@ export interface Problem {
   message: string;
 }
 
-export class ConfigInvalidError extends AgentError {
+export class ConfigInvalidError extends TmspError {
   readonly problems: Problem[];
   constructor(problems: Problem[]) {
     super('E_CONFIG_INVALID', problems.map((p) => p.message).join('; '));
@@ -66,7 +66,7 @@ export class ConfigInvalidError extends AgentError {
   }
 }
 
-export class UsageError extends AgentError {
+export class UsageError extends TmspError {
   constructor(message: string) {
     super('E_USAGE', message);
     this.name = 'UsageError';
@@ -83,7 +83,7 @@ export interface CertificateInfo {
   fingerprint: string;
 }
 
-export class CertificateRefused extends AgentError {
+export class CertificateRefused extends TmspError {
   readonly certificate: CertificateInfo;
   constructor(code: ErrorCode, message: string, certificate: CertificateInfo) {
     super(code, message);
@@ -93,7 +93,7 @@ export class CertificateRefused extends AgentError {
 }
 
 /** The SMS refused a request itself (4xx): retrying it unchanged cannot help (sms/distributor.ts sets the entry aside). */
-export class SmsRefused extends AgentError {
+export class SmsRefused extends TmspError {
   readonly status: number;
   constructor(status: number, message: string) {
     super('E_REMOTE_REFUSED', message);
@@ -103,7 +103,7 @@ export class SmsRefused extends AgentError {
 }
 
 /** A chunk left the spool (dropped at the budget, or found damaged) while its batch was being sent: select again. */
-export class BatchChanged extends AgentError {
+export class BatchChanged extends TmspError {
   constructor(message: string) {
     super('E_SPOOL_CHANGED', message);
     this.name = 'BatchChanged';
@@ -111,5 +111,5 @@ export class BatchChanged extends AgentError {
 }
 
 export function errorCode(err: unknown): ErrorCode {
-  return err instanceof AgentError ? err.code : 'E_INTERNAL';
+  return err instanceof TmspError ? err.code : 'E_INTERNAL';
 }

@@ -5,9 +5,10 @@
 import fs from 'node:fs';
 import { errorCode, UsageError } from '../errors.ts';
 import { FIELD_BY_KEY, FIELDS, type Config } from '../config/schema.ts';
-import { keepSecrets, masked, readDoc, save, withoutSecrets, writeAtomic } from '../config/store.ts';
+import { keepSecrets, masked, save, withoutSecrets } from '../config/store.ts';
+import { readDoc, writeAtomic } from '../settings/file.ts';
 import { assign, checkShape, getValue, resolve } from '../config/validate.ts';
-import type { Value } from '../config/fields.ts';
+import type { Value } from '../settings/fields.ts';
 import { request } from './control-client.ts';
 import type { Ctx } from './context.ts';
 

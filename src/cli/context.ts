@@ -2,7 +2,8 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_CONFIG_PATH, writeAtomic } from '../config/store.ts';
+import { DEFAULT_CONFIG_PATH } from '../config/store.ts';
+import { writeAtomic } from '../settings/file.ts';
 import type { Out } from './output.ts';
 
 export interface Ctx {

@@ -1,7 +1,7 @@
 // The CLI's side of the control socket.
 
 import net from 'node:net';
-import { AgentError, type ErrorCode } from '../errors.ts';
+import { TmspError, type ErrorCode } from '../errors.ts';
 import { MAX_CONTROL_LINE, type ControlCommand, type ControlCommands, type ControlResponse } from '../daemon/control-protocol.ts';
 
 export function request<K extends ControlCommand>(socketPath: string, cmd: K, args?: ControlCommands[K]['args'],
@@ -11,7 +11,7 @@ export function request<K extends ControlCommand>(socketPath: string, cmd: K, ar
     let buf = '';
     const timer = setTimeout(() => {
       s.destroy();
-      reject(new AgentError('E_DAEMON_DOWN', `no answer from the agent on ${socketPath} within ${timeoutMs} ms`));
+      reject(new TmspError('E_DAEMON_DOWN', `no answer from the agent on ${socketPath} within ${timeoutMs} ms`));
     }, timeoutMs);
     s.on('connect', () => s.write(`${JSON.stringify({ cmd, args })}\n`));
     s.on('data', (d: Buffer) => {
@@ -21,7 +21,7 @@ export function request<K extends ControlCommand>(socketPath: string, cmd: K, ar
     s.on('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       const down = err.code === 'ENOENT' || err.code === 'ECONNREFUSED';
-      reject(new AgentError(down ? 'E_DAEMON_DOWN' : 'E_DAEMON_PROTOCOL',
+      reject(new TmspError(down ? 'E_DAEMON_DOWN' : 'E_DAEMON_PROTOCOL',
         down ? `the agent is not running (no control socket at ${socketPath})` : err.message));
     });
     s.on('end', () => {
@@ -30,11 +30,11 @@ export function request<K extends ControlCommand>(socketPath: string, cmd: K, ar
       try {
         res = JSON.parse(buf) as ControlResponse;
       } catch {
-        reject(new AgentError('E_DAEMON_PROTOCOL', 'the agent sent an answer that is not JSON'));
+        reject(new TmspError('E_DAEMON_PROTOCOL', 'the agent sent an answer that is not JSON'));
         return;
       }
       if (res.ok) resolve(res.result as ControlCommands[K]['result']);
-      else reject(new AgentError(res.error.code as ErrorCode, res.error.message));
+      else reject(new TmspError(res.error.code as ErrorCode, res.error.message));
     });
   });
 }

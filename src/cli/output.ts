@@ -1,7 +1,7 @@
 // Output for people and for the menus. With --json every command prints one
 // JSON object on stdout: {"ok":true,...} or {"ok":false,"error":{...}}.
 
-import { AgentError, ConfigInvalidError, errorCode } from '../errors.ts';
+import { TmspError, ConfigInvalidError, errorCode } from '../errors.ts';
 import { EXIT } from './exit-codes.ts';
 
 /** Write to stdout, waiting when the reader is slower than we are (a pipe to the menus). */
@@ -42,7 +42,7 @@ export interface Out {
 function errorFields(err: unknown) {
   const code = errorCode(err);
   const { exit, hint } = EXIT[code];
-  const message = err instanceof AgentError ? err.message : `${(err as Error)?.stack ?? String(err)}`;
+  const message = err instanceof TmspError ? err.message : `${(err as Error)?.stack ?? String(err)}`;
   const problems = err instanceof ConfigInvalidError ? err.problems : undefined;
   return { exit, error: { code, message, hint, ...(problems ? { problems } : {}) } };
 }

@@ -2,9 +2,10 @@
 // (on candidate settings, like the TMSP ones), status, query (look an entry
 // up on the SMS itself), purge.
 
-import { controlSocketOf, readDoc, save } from '../config/store.ts';
+import { controlSocketOf, save } from '../config/store.ts';
+import { readDoc } from '../settings/file.ts';
 import { assign, resolve } from '../config/validate.ts';
-import { AgentError, UsageError } from '../errors.ts';
+import { TmspError, UsageError } from '../errors.ts';
 import { SmsClient } from '../sms/client.ts';
 import { normaliseDomain, normaliseIPv4 } from '../sms/object.ts';
 import { probeSms, type SmsProbeResult } from '../sms/probe.ts';
@@ -80,7 +81,7 @@ export async function smsCommand(ctx: Ctx, args: string[], opts: { force?: boole
       const { config } = candidate(ctx, []);
       const q = await new SmsClient(smsTarget(config)).query([ip ? { type: 'ipv4', value: ip } : { type: 'domain', value: domain! }]);
       if (!q.found) {
-        return ctx.out.fail(new AgentError('E_NOT_FOUND', `${ip ?? domain}: not in the SMS Reputation Database`),
+        return ctx.out.fail(new TmspError('E_NOT_FOUND', `${ip ?? domain}: not in the SMS Reputation Database`),
           { value: ip ?? domain, found: false });
       }
       ctx.out.done({ value: ip ?? domain, found: true, entry: q.body.trim() }, q.body.trim());

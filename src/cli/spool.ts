@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { load } from '../config/store.ts';
-import { AgentError, UsageError } from '../errors.ts';
+import { TmspError, UsageError } from '../errors.ts';
 import { openForInspection, STATE } from '../state/db.ts';
 import type { Ctx } from './context.ts';
 
@@ -25,7 +25,7 @@ function inspect(file: string): Findings {
   try {
     db = openForInspection(file);
   } catch (err) {
-    if ((err as { code?: string }).code === 'SQLITE_BUSY') throw new AgentError('E_STATE', `${file} is in use by a running tmsp-agent: stop it first`);
+    if ((err as { code?: string }).code === 'SQLITE_BUSY') throw new TmspError('E_STATE', `${file} is in use by a running tmsp-agent: stop it first`);
     return { ...out, integrity: `cannot be read: ${(err as Error).message}` };
   }
   try {
@@ -39,7 +39,7 @@ function inspect(file: string): Findings {
       if (zlib.crc32(r.data) !== r.crc) out.corrupt++;
     }
   } catch (err) {
-    if ((err as { code?: string }).code === 'SQLITE_BUSY') throw new AgentError('E_STATE', `${file} is in use by a running tmsp-agent: stop it first`);
+    if ((err as { code?: string }).code === 'SQLITE_BUSY') throw new TmspError('E_STATE', `${file} is in use by a running tmsp-agent: stop it first`);
     if (out.integrity === 'ok') out.integrity = `cannot be read: ${(err as Error).message}`;
     else out.integrity += `; the chunks cannot all be read: ${(err as Error).message}`;
   } finally {
@@ -59,7 +59,7 @@ export async function spoolCommand(ctx: Ctx, args: string[]): Promise<number> {
   const v = inspect(file);
   const clean = v.integrity === 'ok' && v.corrupt === 0;
   const human = `integrity: ${v.integrity}; ${v.chunks} chunks, ${v.records} records, ${v.bytes} bytes; ${v.corrupt} with a bad CRC`;
-  if (!clean) return ctx.out.fail(new AgentError('E_STATE', `the spool is damaged: ${human}`), { clean: false, ...v });
+  if (!clean) return ctx.out.fail(new TmspError('E_STATE', `the spool is damaged: ${human}`), { clean: false, ...v });
   ctx.out.done({ clean: true, ...v }, human);
   return 0;
 }

@@ -1,7 +1,7 @@
 // `tmsp-agent status`: what the running daemon reports about itself.
 
 import type { Status } from '../daemon/status.ts';
-import { AgentError } from '../errors.ts';
+import { TmspError } from '../errors.ts';
 import { controlSocketOf } from '../config/store.ts';
 import { request } from './control-client.ts';
 import type { Ctx } from './context.ts';
@@ -65,7 +65,7 @@ export async function statusCommand(ctx: Ctx): Promise<number> {
 export async function uploadNowCommand(ctx: Ctx): Promise<number> {
   const up = await request(controlSocketOf(ctx.configFile), 'upload-now', undefined, 30 * 60_000);
   if (up.consecutiveFailures > 0) {
-    return ctx.out.fail(new AgentError(up.lastErrorCode ?? 'E_REMOTE', `upload failed: ${up.lastError} (next attempt ${up.nextAttemptAt})`),
+    return ctx.out.fail(new TmspError(up.lastErrorCode ?? 'E_REMOTE', `upload failed: ${up.lastError} (next attempt ${up.nextAttemptAt})`),
       { upload: up });
   }
   ctx.out.done({ upload: up }, `uploaded; ${up.uploaded.batches} batches, ${up.uploaded.records} records since the agent started`);

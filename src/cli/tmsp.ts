@@ -2,9 +2,10 @@
 // candidate settings: the configuration file with the KEY=VALUE pairs given
 // on the command line applied (what the operator typed, not yet saved).
 
-import { save, readDoc } from '../config/store.ts';
+import { save } from '../config/store.ts';
+import { readDoc } from '../settings/file.ts';
 import { assign, resolve } from '../config/validate.ts';
-import { AgentError, UsageError } from '../errors.ts';
+import { TmspError, UsageError } from '../errors.ts';
 import type { StepResult } from '../net/steps.ts';
 import { probeTmsp, type TmspProbeResult } from '../tmsp/probe.ts';
 import { notifyDaemon, parseAssignments } from './config.ts';
@@ -33,7 +34,7 @@ function fields(r: TmspProbeResult, extra: Record<string, unknown> = {}): Record
 /** A failed test is a failure: ok:false, the first failed step's code, and the steps. */
 export function testFailed(ctx: Ctx, steps: StepResult[], f: Record<string, unknown>): number {
   const first = steps.find((s) => !s.ok && !s.skipped);
-  const err = new AgentError(first?.code ?? 'E_TEST_FAILED',
+  const err = new TmspError(first?.code ?? 'E_TEST_FAILED',
     first ? `${first.target}: ${first.step} failed: ${first.detail}` : 'the connection test failed');
   return ctx.out.fail(err, f, humanSteps(steps));
 }

@@ -2,7 +2,7 @@
 // empty, from the operating system.
 
 import os from 'node:os';
-import { isHostname } from './rules.ts';
+import { isHostname } from '../settings/rules.ts';
 import type { Config } from './schema.ts';
 
 /** Host name as the OS reports it, reduced to what an identifier may hold. */

@@ -2,7 +2,7 @@
 // the two cannot drift (test/unit/readme.test.ts checks it; `node build.mjs
 // --docs` rewrites it).
 
-import { formatBytes } from './fields.ts';
+import { formatBytes } from '../settings/fields.ts';
 import { FIELDS } from './schema.ts';
 
 function shown(key: string, v: unknown): string {

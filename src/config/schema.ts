@@ -2,10 +2,13 @@
 // default and its rule. This table is the contract with the menus; the
 // README's configuration reference is generated from the same entries.
 
-import { bool, bytes, int, list, oneOf, text, type Field, type TextRule } from './fields.ts';
+import type { Problem } from '../errors.ts';
+import { problemIn } from '../settings/document.ts';
+import { bool, bytes, int, list, oneOf, text, type Field, type TextRule } from '../settings/fields.ts';
+import { defineSchema, type SettingsOf } from '../settings/schema.ts';
 import {
   isAbsolutePath, isEmail, isHostname, isIPv4, isLoopbackAddress, isNoProxyEntry, isPrintableAscii, isTagValue, parseHostPort,
-} from './rules.ts';
+} from '../settings/rules.ts';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -170,19 +173,37 @@ export const FIELDS = [
   int('daemon.logFiles', 3, 1, 10, { doc: 'Rotated log files kept (log, log.1, ...).' }),
 ] as const;
 
-type SectionOf<K> = K extends `${infer S}.${string}` ? S : never;
-type NameOf<K> = K extends `${string}.${infer N}` ? N : never;
-type Fields = (typeof FIELDS)[number];
-
 /** The effective configuration: every section and setting, typed as its field says. Derived from FIELDS, never kept by hand. */
-export type Config = {
-  [S in SectionOf<Fields['key']>]: {
-    [F in Fields as SectionOf<F['key']> extends S ? NameOf<F['key']> : never]: F extends Field<string, infer V> ? V : never;
+export type Config = SettingsOf<typeof FIELDS>;
+
+/** Rules between fields, each valid alone. */
+function crossRules(c: Config): Problem[] {
+  const problem = (key: string, rule: string, input?: unknown) => problemIn(AGENT, key, rule, input);
+  const p: Problem[] = [];
+  const need = (cond: boolean, key: string, when: string) => {
+    if (cond) p.push(problem(key, `must be set when ${when}`));
   };
-};
+  if (c.tmsp.enabled) {
+    for (const k of ['logServer', 'statusServer', 'username', 'password', 'registrationEmail'] as const) {
+      need(c.tmsp[k] === '', `tmsp.${k}`, 'tmsp.enabled is true');
+    }
+  }
+  if (c.tmsp.enabled && c.tmsp.useProxy) need(c.proxy.host === '', 'proxy.host', 'tmsp.useProxy is true');
+  need(c.proxy.password !== '' && c.proxy.username === '', 'proxy.username', 'proxy.password is set');
+  if (c.sms.enabled) {
+    for (const k of ['server', 'username', 'password'] as const) need(c.sms[k] === '', `sms.${k}`, 'sms.enabled is true');
+  }
+  if (c.spool.budgetBytes < 8 * c.spool.chunkMaxBytes) {
+    p.push(problem('spool.budgetBytes', 'must be at least 8 times spool.chunkMaxBytes', c.spool.budgetBytes));
+  }
+  if (c.ingest.unixSocket !== '' && c.ingest.unixSocket === c.daemon.controlSocket) {
+    p.push(problem('ingest.unixSocket', 'must differ from daemon.controlSocket'));
+  }
+  return p;
+}
 
-export const FIELD_BY_KEY: ReadonlyMap<string, Field> = new Map(FIELDS.map((f): [string, Field] => [f.key, f as Field]));
+export const AGENT = defineSchema(FIELDS, crossRules);
 
-export const SECRET_KEYS: readonly string[] = FIELDS.filter((f) => f.secret).map((f) => f.key);
-
-export const SECTIONS: readonly string[] = [...new Set(FIELDS.map((f) => f.key.split('.')[0]!))];
+export const FIELD_BY_KEY: ReadonlyMap<string, Field> = AGENT.byKey;
+export const SECRET_KEYS: readonly string[] = AGENT.secretKeys;
+export const SECTIONS: readonly string[] = AGENT.sections;

@@ -1,29 +1,12 @@
 // The configuration file: a sparse JSON document (only what the board or the
 // operator set), written atomically with mode 0600 because it holds secrets.
 
-import fs from 'node:fs';
-import path from 'node:path';
-import { AgentError } from '../errors.ts';
-import { MAX_CONFIG_BYTES, parseConfigText, refuseLarge } from './json-text.ts';
+import { readDoc, writeAtomic } from '../settings/file.ts';
 import type { Config } from './schema.ts';
 import { FIELD_BY_KEY, SECRET_KEYS } from './schema.ts';
 import { resolve, type ConfigDoc } from './validate.ts';
 
 export const DEFAULT_CONFIG_PATH = '/etc/tmsp-agent/config.json';
-
-export function readDoc(file: string): ConfigDoc {
-  let text: string;
-  try {
-    // Never more than a bound is read into memory: a wrong path may name a huge file.
-    if (fs.statSync(file).size > MAX_CONFIG_BYTES) text = '';
-    else text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw new AgentError('E_CONFIG_IO', `cannot read ${file}: ${(err as Error).message}`, { cause: err });
-  }
-  if (text === '') refuseLarge(file, fs.statSync(file).size);
-  return parseConfigText(text, file) as ConfigDoc;
-}
 
 export function load(file: string): Config {
   return resolve(readDoc(file));
@@ -43,33 +26,6 @@ export function controlSocketOf(file: string): string {
   }
   const v = doc.daemon?.controlSocket;
   return typeof v === 'string' && v.startsWith('/') ? v : (FIELD_BY_KEY.get('daemon.controlSocket')!.default as string);
-}
-
-/** temp file (0600) → write → fsync → rename → fsync directory. */
-export function writeAtomic(file: string, data: string, mode = 0o600): void {
-  const dir = path.dirname(file);
-  fs.mkdirSync(dir, { recursive: true, mode: 0o750 });
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(tmp, 'wx', mode);
-    fs.fchmodSync(fd, mode); // the umask must not widen or narrow what we asked for
-    fs.writeSync(fd, data);
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-    fd = undefined;
-    fs.renameSync(tmp, file);
-  } catch (err) {
-    if (fd !== undefined) fs.closeSync(fd);
-    fs.rmSync(tmp, { force: true });
-    throw new AgentError('E_CONFIG_IO', `cannot write ${file}: ${(err as Error).message}`, { cause: err });
-  }
-  const dfd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(dfd);
-  } finally {
-    fs.closeSync(dfd);
-  }
 }
 
 /** Validate first, then write; an invalid document never reaches the disk. */

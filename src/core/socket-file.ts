@@ -4,7 +4,7 @@
 // and left exactly as it is: a typo in a setting must never delete a file.
 
 import fs from 'node:fs';
-import { AgentError } from '../errors.ts';
+import { TmspError } from '../errors.ts';
 
 /**
  * Make `file` free to bind: remove a stale socket left by an earlier run;
@@ -19,9 +19,9 @@ export async function clearStaleSocket(file: string, what: string, live: () => P
     return;
   }
   if (!st.isSocket()) {
-    throw new AgentError('E_STATE', `${what} ${file} exists and is not a socket: it is left alone; choose another path or remove it`);
+    throw new TmspError('E_STATE', `${what} ${file} exists and is not a socket: it is left alone; choose another path or remove it`);
   }
-  if (await live()) throw new AgentError('E_STATE', `another tmsp-agent is already answering on ${file}`);
+  if (await live()) throw new TmspError('E_STATE', `another tmsp-agent is already answering on ${file}`);
   fs.unlinkSync(file);
 }
 

@@ -10,7 +10,7 @@ import { Spool, type SpoolOptions } from '../spool/spool.ts';
 import { Counters } from '../state/counters.ts';
 import { isDamage } from '../state/connection.ts';
 import { openState, type OpenedDb } from '../state/db.ts';
-import { AgentError } from '../errors.ts';
+import { TmspError } from '../errors.ts';
 import type { TmspLink } from '../tmsp/link.ts';
 import type { UploadTotals } from '../tmsp/uploader.ts';
 import { openObjects } from '../sms/database.ts';
@@ -33,7 +33,7 @@ function spoolOptions(c: Config): SpoolOptions {
 function limitArg(a: Record<string, unknown>): number {
   const n = a.limit ?? PAGE_ROWS;
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1 || n > PAGE_ROWS) {
-    throw new AgentError('E_USAGE', `limit: must be a whole number from 1 to ${PAGE_ROWS}`);
+    throw new TmspError('E_USAGE', `limit: must be a whole number from 1 to ${PAGE_ROWS}`);
   }
   return n;
 }
@@ -84,7 +84,7 @@ export class Agent {
       return this.status().spool;
     });
     this.control.handle('upload-now', async () => {
-      if (!this.tmsp) throw new AgentError('E_NOT_CONFIGURED', 'sending logs to TMSP is off (tmsp.enabled=false)');
+      if (!this.tmsp) throw new TmspError('E_NOT_CONFIGURED', 'sending logs to TMSP is off (tmsp.enabled=false)');
       await this.spool.flush();
       return await this.tmsp.uploadNow();
     });

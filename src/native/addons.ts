@@ -15,7 +15,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import sea from 'node:sea';
-import { AgentError } from '../errors.ts';
+import { TmspError } from '../errors.ts';
 
 export type AddonName = 'better_sqlite3' | 'tmsp_dgram';
 
@@ -122,6 +122,6 @@ export function loadAddon(name: AddonName): unknown {
       errors.push(`${file}: ${(err as Error).message}`);
     }
   }
-  throw new AgentError('E_ADDON', `native addon ${name} could not be loaded${errors.length ? `: ${errors.join('; ')}` : ' (not found)'}` +
+  throw new TmspError('E_ADDON', `native addon ${name} could not be loaded${errors.length ? `: ${errors.join('; ')}` : ' (not found)'}` +
     (inSingleExecutable() ? ' (is the extraction directory on a noexec mount? see daemon.addonDir)' : ''));
 }

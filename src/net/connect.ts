@@ -3,7 +3,7 @@
 // Keepalive is on, so a peer that vanished is noticed.
 
 import net from 'node:net';
-import { AgentError } from '../errors.ts';
+import { TmspError } from '../errors.ts';
 import { toAgentError } from './errors.ts';
 import { bypassesProxy } from './no-proxy.ts';
 import { connectViaProxy, hostPort, type ProxySettings, type Target } from './proxy.ts';
@@ -26,7 +26,7 @@ export function connectDirect(target: Target, timeoutMs: number): Promise<net.So
     const s = net.connect({ host: target.host, port: target.port });
     const timer = setTimeout(() => {
       s.destroy();
-      reject(new AgentError('E_TIMEOUT', `${hostPort(target)}: no connection within ${timeoutMs} ms`));
+      reject(new TmspError('E_TIMEOUT', `${hostPort(target)}: no connection within ${timeoutMs} ms`));
     }, timeoutMs);
     s.once('connect', () => {
       clearTimeout(timer);

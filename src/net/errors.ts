@@ -1,6 +1,6 @@
 // Socket and TLS errors from Node, in the agent's codes.
 
-import { AgentError, type ErrorCode } from '../errors.ts';
+import { TmspError, type ErrorCode } from '../errors.ts';
 
 const BY_NODE_CODE: Record<string, ErrorCode> = {
   ENOTFOUND: 'E_RESOLVE',
@@ -23,10 +23,10 @@ const BY_NODE_CODE: Record<string, ErrorCode> = {
   ERR_TLS_CERT_ALTNAME_INVALID: 'E_TLS_HOSTNAME',
 };
 
-/** An AgentError for any error, keeping one that already is. */
-export function toAgentError(err: unknown, what: string): AgentError {
-  if (err instanceof AgentError) return err;
+/** An TmspError for any error, keeping one that already is. */
+export function toAgentError(err: unknown, what: string): TmspError {
+  if (err instanceof TmspError) return err;
   const e = err as NodeJS.ErrnoException;
   const code = BY_NODE_CODE[e?.code ?? ''] ?? (String(e?.code ?? '').startsWith('ERR_SSL') ? 'E_PROTOCOL' : 'E_CONNECT');
-  return new AgentError(code, `${what}: ${e?.message ?? String(err)}`, { cause: err });
+  return new TmspError(code, `${what}: ${e?.message ?? String(err)}`, { cause: err });
 }

@@ -5,7 +5,7 @@
 
 import https from 'node:https';
 import { pipeline, type Duplex, type Readable } from 'node:stream';
-import { AgentError } from '../errors.ts';
+import { TmspError } from '../errors.ts';
 import { openStream, type RouteOptions } from './connect.ts';
 import { toAgentError } from './errors.ts';
 import { startTls, type TlsTrust } from './tls.ts';
@@ -46,7 +46,7 @@ export async function httpsCall(c: HttpsCall): Promise<HttpsAnswer> {
       if (settled) return;
       settled = true;
       socket.destroy();
-      if (err) reject(err instanceof AgentError ? err : toAgentError(err, c.what));
+      if (err) reject(err instanceof TmspError ? err : toAgentError(err, c.what));
       else resolve(v!);
     };
     const req = https.request({
@@ -61,7 +61,7 @@ export async function httpsCall(c: HttpsCall): Promise<HttpsAnswer> {
       res.on('end', () => done(null, { status: res.statusCode ?? 0, body }));
       res.on('error', (err) => done(err));
     });
-    req.setTimeout(timeoutMs, () => req.destroy(new AgentError('E_TIMEOUT', `${c.what}: no progress for ${timeoutMs} ms`)));
+    req.setTimeout(timeoutMs, () => req.destroy(new TmspError('E_TIMEOUT', `${c.what}: no progress for ${timeoutMs} ms`)));
     req.on('error', (err) => done(err));
     if (c.body && !Buffer.isBuffer(c.body)) pipeline(c.body, req, (err) => err && done(err));
     else req.end(c.body);
@@ -77,16 +77,16 @@ export async function httpsCall(c: HttpsCall): Promise<HttpsAnswer> {
 export function httpStatusError(status: number, what: string, body: string, o: {
   ok?: readonly number[];
   authHint?: string;
-  refused?: (status: number, message: string) => AgentError;
-} = {}): AgentError | undefined {
+  refused?: (status: number, message: string) => TmspError;
+} = {}): TmspError | undefined {
   if ((o.ok ?? [200, 201, 204]).includes(status)) return undefined;
   const detail = body.trim().replace(/\s+/g, ' ').slice(0, 200);
   const msg = `${what}: HTTP ${status}${detail ? ` (${detail})` : ''}`;
-  if (status === 401 || status === 403) return new AgentError('E_AUTH', `${msg}: ${o.authHint ?? 'check the user name and password'}`);
-  if (status === 407) return new AgentError('E_PROXY_AUTH', msg);
-  if (status >= 500 || status === 408 || status === 429) return new AgentError('E_REMOTE', msg);
-  if (status >= 400) return o.refused ? o.refused(status, msg) : new AgentError('E_REMOTE_REFUSED', msg);
-  return new AgentError('E_PROTOCOL', msg);
+  if (status === 401 || status === 403) return new TmspError('E_AUTH', `${msg}: ${o.authHint ?? 'check the user name and password'}`);
+  if (status === 407) return new TmspError('E_PROXY_AUTH', msg);
+  if (status >= 500 || status === 408 || status === 429) return new TmspError('E_REMOTE', msg);
+  if (status >= 400) return o.refused ? o.refused(status, msg) : new TmspError('E_REMOTE_REFUSED', msg);
+  return new TmspError('E_PROTOCOL', msg);
 }
 
 export function basicAuth(username: string, password: string): string {

@@ -4,7 +4,7 @@
 // upstream bug), so both mean "proxy login failed".
 
 import net from 'node:net';
-import { AgentError } from '../errors.ts';
+import { TmspError } from '../errors.ts';
 import { toAgentError } from './errors.ts';
 
 export interface ProxySettings {
@@ -30,12 +30,12 @@ export function connectViaProxy(proxy: ProxySettings, target: Target, timeoutMs:
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host: proxy.host, port: proxy.port });
     let head = Buffer.alloc(0);
-    const fail = (err: AgentError) => {
+    const fail = (err: TmspError) => {
       clearTimeout(timer);
       socket.destroy();
       reject(err);
     };
-    const timer = setTimeout(() => fail(new AgentError('E_TIMEOUT',
+    const timer = setTimeout(() => fail(new TmspError('E_TIMEOUT',
       `proxy ${hostPort(proxy)}: no answer to CONNECT ${hostPort(target)} within ${timeoutMs} ms`)), timeoutMs);
     socket.once('error', (err) => fail(toAgentError(err, `proxy ${hostPort(proxy)}`)));
     socket.once('connect', () => {
@@ -48,7 +48,7 @@ export function connectViaProxy(proxy: ProxySettings, target: Target, timeoutMs:
       head = Buffer.concat([head, d]);
       const end = head.indexOf('\r\n\r\n');
       if (end < 0) {
-        if (head.length > MAX_RESPONSE_HEAD) fail(new AgentError('E_PROXY_REFUSED', `proxy ${hostPort(proxy)}: response head too long`));
+        if (head.length > MAX_RESPONSE_HEAD) fail(new TmspError('E_PROXY_REFUSED', `proxy ${hostPort(proxy)}: response head too long`));
         return;
       }
       socket.off('data', onData);
@@ -63,9 +63,9 @@ export function connectViaProxy(proxy: ProxySettings, target: Target, timeoutMs:
         if (rest.length > 0) socket.unshift(rest);
         resolve(socket);
       } else if (status === 407 || status === 401) {
-        fail(new AgentError('E_PROXY_AUTH', `proxy ${hostPort(proxy)} refused the login (HTTP ${status}): check the proxy user name and password`));
+        fail(new TmspError('E_PROXY_AUTH', `proxy ${hostPort(proxy)} refused the login (HTTP ${status}): check the proxy user name and password`));
       } else {
-        fail(new AgentError('E_PROXY_REFUSED', `proxy ${hostPort(proxy)} refused CONNECT ${hostPort(target)} (HTTP ${status || 'no status'})`));
+        fail(new TmspError('E_PROXY_REFUSED', `proxy ${hostPort(proxy)} refused CONNECT ${hostPort(target)} (HTTP ${status || 'no status'})`));
       }
     };
     socket.on('data', onData);

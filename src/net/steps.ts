@@ -4,7 +4,7 @@
 import dns from 'node:dns/promises';
 import type net from 'node:net';
 import type tls from 'node:tls';
-import { AgentError, type ErrorCode } from '../errors.ts';
+import { TmspError, type ErrorCode } from '../errors.ts';
 import { toAgentError } from './errors.ts';
 import { CertificateRefused, describeCertificate, startTls, type CertificateInfo, type TlsTrust } from './tls.ts';
 
@@ -36,7 +36,7 @@ export class StepRunner {
       this.results.push({ target, step, ok: true, skipped: false, ms: Math.round(performance.now() - t0), detail, code: null });
       return value;
     } catch (err) {
-      const e = err instanceof AgentError ? err : toAgentError(err, step);
+      const e = err instanceof TmspError ? err : toAgentError(err, step);
       this.failedTargets.add(target);
       this.results.push({ target, step, ok: false, skipped: false, ms: Math.round(performance.now() - t0), detail: e.message, code: e.code });
       return undefined;
@@ -60,7 +60,7 @@ export async function resolveStep(host: string): Promise<{ value: string; detail
     const list = addrs.map((a) => a.address).join(', ');
     return { value: addrs[0]!.address, detail: `${host} → ${list}` };
   } catch (err) {
-    throw new AgentError('E_RESOLVE', `${host} could not be resolved (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new TmspError('E_RESOLVE', `${host} could not be resolved (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
   }
 }
 
@@ -95,7 +95,7 @@ export function tlsStep(r: StepRunner, target: string, raw: net.Socket, o: TlsSt
         : err.code === 'E_TLS_PIN'
           ? ` If the server's certificate was replaced on purpose, compare this fingerprint with the one the server shows, then pin it: ${o.pinSetting}=${fp}`
           : ` Compare this fingerprint with the one the server shows for its own certificate; if they are the same, pin it: ${o.pinSetting}=${fp}`;
-      throw new AgentError(err.code, `${err.message}.${advice}`);
+      throw new TmspError(err.code, `${err.message}.${advice}`);
     }
   });
 }

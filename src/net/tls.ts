@@ -14,7 +14,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
-import { AgentError, CertificateRefused, type CertificateInfo, type ErrorCode } from '../errors.ts';
+import { TmspError, CertificateRefused, type CertificateInfo, type ErrorCode } from '../errors.ts';
 
 export { CertificateRefused, type CertificateInfo } from '../errors.ts';
 import { toAgentError } from './errors.ts';
@@ -110,7 +110,7 @@ export function startTls(raw: net.Socket, host: string, trust: TlsTrust, timeout
     });
     const timer = setTimeout(() => {
       s.destroy();
-      reject(new AgentError('E_TIMEOUT', `${host}: TLS handshake did not finish within ${timeoutMs} ms`));
+      reject(new TmspError('E_TIMEOUT', `${host}: TLS handshake did not finish within ${timeoutMs} ms`));
     }, timeoutMs);
     s.once('secureConnect', () => {
       clearTimeout(timer);
@@ -128,7 +128,7 @@ export function startTls(raw: net.Socket, host: string, trust: TlsTrust, timeout
       clearTimeout(timer);
       // OpenSSL's own words ("wrong version number") mean nothing to an operator.
       reject(String(err.code ?? '').startsWith('ERR_SSL')
-        ? new AgentError('E_PROTOCOL', `${host}: the TLS handshake failed: is this the server's TLS port? (${err.code})`, { cause: err })
+        ? new TmspError('E_PROTOCOL', `${host}: the TLS handshake failed: is this the server's TLS port? (${err.code})`, { cause: err })
         : toAgentError(err, `${host}: TLS handshake`));
     });
   });

@@ -6,7 +6,7 @@
 // retry, back off for the operator, or set an entry aside.
 
 import crypto from 'node:crypto';
-import { SmsRefused, type AgentError } from '../errors.ts';
+import { SmsRefused, type TmspError } from '../errors.ts';
 import { basicAuth, httpsCall, httpStatusError, type HttpsAnswer } from '../net/https-request.ts';
 import type { TlsTrust } from '../net/tls.ts';
 import type { ObjectType } from './object.ts';
@@ -30,7 +30,7 @@ const PARAM: Record<ObjectType, string> = { ipv4: 'ip', domain: 'dns' };
 const IMPORT_TYPE: Record<ObjectType, string> = { ipv4: 'ipv4', domain: 'dns' };
 
 /** What the SMS's answer means: 200 is success; a 4xx is the SMS refusing the request itself (SmsRefused). */
-export function smsStatusError(status: number, what: string, body: string): AgentError | undefined {
+export function smsStatusError(status: number, what: string, body: string): TmspError | undefined {
   return httpStatusError(status, `SMS ${what}`, body, {
     ok: [200], authHint: 'check the SMS user name and password', refused: (st, msg) => new SmsRefused(st, msg),
   });

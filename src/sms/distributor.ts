@@ -8,7 +8,7 @@
 import type { Logger } from 'pino';
 import { RetryPolicy } from '../core/backoff.ts';
 import { sleep, Ticker } from '../core/timers.ts';
-import { AgentError, SmsRefused, type ErrorCode } from '../errors.ts';
+import { TmspError, SmsRefused, type ErrorCode } from '../errors.ts';
 import { toAgentError } from '../net/errors.ts';
 import type { SmsClient } from './client.ts';
 import type { ObjectStore, OutboxRow } from './store.ts';
@@ -119,7 +119,7 @@ export class Distributor {
         if (this.store.endPurgeIfDone()) this.log.info('SMS purge finished');
       } catch (err) {
         if (this.stopped) return;
-        const e = err instanceof AgentError ? err : toAgentError(err, 'SMS');
+        const e = err instanceof TmspError ? err : toAgentError(err, 'SMS');
         this.store.attempted(batch.rows, e.message);
         const delay = this.retry.next(e.code);
         this.s.state = 'retrying';

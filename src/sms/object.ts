@@ -5,8 +5,8 @@
 
 import net from 'node:net';
 import { domainToASCII } from 'node:url';
-import { isIPv4 } from '../config/rules.ts';
-import { AgentError } from '../errors.ts';
+import { isIPv4 } from '../settings/rules.ts';
+import { TmspError } from '../errors.ts';
 
 export const OBJECT_TYPES = ['ipv4', 'domain'] as const;
 export type ObjectType = (typeof OBJECT_TYPES)[number];
@@ -64,18 +64,18 @@ const RULES: Record<ObjectType, string> = {
 export function parseObjectType(raw: string): ObjectType {
   const t = raw.trim().toLowerCase();
   if ((OBJECT_TYPES as readonly string[]).includes(t)) return t as ObjectType;
-  throw new AgentError('E_USAGE', `type: must be one of ${OBJECT_TYPES.join(', ')} (got ${JSON.stringify(raw)})`);
+  throw new TmspError('E_USAGE', `type: must be one of ${OBJECT_TYPES.join(', ')} (got ${JSON.stringify(raw)})`);
 }
 
 export function parseRisk(raw: string): Risk {
   const r = raw.trim().toLowerCase();
   if ((RISKS as readonly string[]).includes(r)) return r as Risk;
-  throw new AgentError('E_USAGE', `risk: must be one of ${RISKS.join(', ')} (got ${JSON.stringify(raw)})`);
+  throw new TmspError('E_USAGE', `risk: must be one of ${RISKS.join(', ')} (got ${JSON.stringify(raw)})`);
 }
 
 /** The normalised value, or an error that names the field and the rule. */
 export function normaliseValue(type: ObjectType, raw: string): string {
   const v = type === 'ipv4' ? normaliseIPv4(raw) : normaliseDomain(raw);
-  if (v === undefined) throw new AgentError('E_USAGE', `value: ${RULES[type]} (got ${JSON.stringify(raw.slice(0, 80))})`);
+  if (v === undefined) throw new TmspError('E_USAGE', `value: ${RULES[type]} (got ${JSON.stringify(raw.slice(0, 80))})`);
   return v;
 }

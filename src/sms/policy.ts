@@ -4,8 +4,8 @@
 // so a value with a comma cannot be expressed: such a value is refused,
 // never sent broken.
 
-import { isTagValue } from '../config/rules.ts';
-import { AgentError } from '../errors.ts';
+import { isTagValue } from '../settings/rules.ts';
+import { TmspError } from '../errors.ts';
 import type { Category, ObjectType, Risk } from './object.ts';
 
 export interface Policy {
@@ -49,7 +49,7 @@ export function qualifies(p: Policy, type: ObjectType, risk: Risk): boolean {
  */
 function tagValue(tag: string, value: string): string {
   if (!isTagValue(value)) {
-    throw new AgentError('E_CONFIG_INVALID',
+    throw new TmspError('E_CONFIG_INVALID',
       `${tag}: ${JSON.stringify(value.slice(0, 40))} cannot be an SMS tag value (1-255 printable characters, no comma or "~~~")`);
   }
   return value;

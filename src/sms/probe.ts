@@ -3,7 +3,7 @@
 // real clients make), and a read-only query of the Reputation Database.
 
 import type { Config } from '../config/schema.ts';
-import { AgentError } from '../errors.ts';
+import { TmspError } from '../errors.ts';
 import { connectDirect } from '../net/connect.ts';
 import { hostPort } from '../net/proxy.ts';
 import { StepRunner, tlsStep, type StepResult } from '../net/steps.ts';
@@ -26,8 +26,8 @@ export async function probeSms(c: Config): Promise<SmsProbeResult> {
   const out: SmsProbeResult = { ok: false, steps: r.results, certificateFingerprint: null, certificate: null };
   const t = smsTarget(c);
   const set = await r.run(SMS, 'settings', async () => {
-    if (!t.host) throw new AgentError('E_NOT_CONFIGURED', 'sms.server is not set');
-    if (!t.apiKey && (!t.username || !t.password)) throw new AgentError('E_NOT_CONFIGURED', 'sms.username and sms.password are not set');
+    if (!t.host) throw new TmspError('E_NOT_CONFIGURED', 'sms.server is not set');
+    if (!t.apiKey && (!t.username || !t.password)) throw new TmspError('E_NOT_CONFIGURED', 'sms.username and sms.password are not set');
     return { value: true, detail: `HTTPS to ${hostPort(t)}, ${t.apiKey ? 'API key' : `user ${t.username}`}` };
   });
   if (set) {

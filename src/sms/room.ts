@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import { applianceHostname } from '../config/identity.ts';
 import type { Config } from '../config/schema.ts';
-import { AgentError } from '../errors.ts';
+import { TmspError } from '../errors.ts';
 import type { Classified } from '../parse/index.ts';
 import { diskBytes, type OpenedDb } from '../state/db.ts';
 import { SmsClient, type SmsTarget } from './client.ts';
@@ -129,7 +129,7 @@ export class SmsRoom {
     const category: Category = args.category === 'cnc-callback' ? 'cnc-callback' : 'suspicious-object';
     const ttlDays = args.ttlDays === undefined ? this.config.sms.objectTtlDays : Number(args.ttlDays);
     if (!Number.isInteger(ttlDays) || ttlDays < 1 || ttlDays > 3650) {
-      throw new AgentError('E_USAGE', 'ttl-days: must be a whole number from 1 to 3650');
+      throw new TmspError('E_USAGE', 'ttl-days: must be a whole number from 1 to 3650');
     }
     this.store.upsert({ type, value, risk, category, source: String(args.source ?? 'cli') }, Date.now(), ttlDays * 86_400_000);
     this.distributor.wake();
@@ -182,9 +182,9 @@ export class SmsRoom {
 
   purge(): { entries: number } {
     if (this.config.sms.enabled) {
-      throw new AgentError('E_USAGE', 'turn Object Distribution off first (sms.enabled=false), or the entries would be sent again');
+      throw new TmspError('E_USAGE', 'turn Object Distribution off first (sms.enabled=false), or the entries would be sent again');
     }
-    if (!this.config.sms.server) throw new AgentError('E_NOT_CONFIGURED', 'sms.server is not set');
+    if (!this.config.sms.server) throw new TmspError('E_NOT_CONFIGURED', 'sms.server is not set');
     const entries = this.store.purge();
     this.apply(this.config);
     return { entries };

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { AgentError } from '../errors.ts';
+import { TmspError } from '../errors.ts';
 import { loadAddon } from '../native/addons.ts';
 import { Connection, isDamage } from './connection.ts';
 import { MIGRATIONS } from './migrations.ts';
@@ -131,7 +131,7 @@ function salvage(spec: DatabaseSpec, damaged: Database.Database, fresh: Database
 function migrate(db: Database.Database, spec: DatabaseSpec): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > spec.migrations.length) {
-    throw new AgentError('E_STATE', `${spec.file} is schema version ${version}, newer than this program (${spec.migrations.length})`);
+    throw new TmspError('E_STATE', `${spec.file} is schema version ${version}, newer than this program (${spec.migrations.length})`);
   }
   for (let v = version; v < spec.migrations.length; v++) {
     db.transaction(() => {
@@ -214,7 +214,7 @@ export function openDatabase(dir: string, spec: DatabaseSpec, opts: OpenOptions)
     conn = new Connection(openOnce(file, spec, opts), (raw) => recover(raw));
   } catch (err) {
     if ((err as { code?: string }).code === 'SQLITE_BUSY') {
-      throw new AgentError('E_STATE', `${file} is in use by another tmsp-agent`, { cause: err });
+      throw new TmspError('E_STATE', `${file} is in use by another tmsp-agent`, { cause: err });
     }
     if (!isDamage(err)) throw err;
     const { fresh, movedTo } = recover(undefined);

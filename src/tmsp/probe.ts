@@ -8,7 +8,7 @@ import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { applianceId } from '../config/identity.ts';
 import type { Config } from '../config/schema.ts';
-import { AgentError } from '../errors.ts';
+import { TmspError } from '../errors.ts';
 import { connectDirect, routeFor } from '../net/connect.ts';
 import { connectViaProxy, hostPort, type Target } from '../net/proxy.ts';
 import { resolveStep, StepRunner, tlsStep } from '../net/steps.ts';
@@ -75,7 +75,7 @@ async function probeStatus(r: StepRunner, c: Config, out: TmspProbeResult): Prom
     try {
       client = await mqttConnect(stream, o, 5, session);
     } catch (err) {
-      if (!(err instanceof AgentError) || err.code !== 'E_PROTOCOL') throw err;
+      if (!(err instanceof TmspError) || err.code !== 'E_PROTOCOL') throw err;
       version = 4;
       client = await mqttConnect(await openStatusStream(o), o, 4, session);
     }

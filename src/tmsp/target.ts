@@ -3,9 +3,9 @@
 // server, credentials, proxy route and trust.
 
 import { applianceId } from '../config/identity.ts';
-import { parseHostPort } from '../config/rules.ts';
+import { parseHostPort } from '../settings/rules.ts';
 import type { Config } from '../config/schema.ts';
-import { AgentError } from '../errors.ts';
+import { TmspError } from '../errors.ts';
 import type { ProxySettings } from '../net/proxy.ts';
 import type { TlsTrust } from '../net/tls.ts';
 import type { LogServer } from './sink.ts';
@@ -25,7 +25,7 @@ export function trustFor(c: Config, server: 'log' | 'status'): TlsTrust {
 
 function hostPort(value: string, key: string, defaultPort: number): { host: string; port: number } {
   const hp = parseHostPort(value);
-  if (!hp) throw new AgentError('E_NOT_CONFIGURED', `${key} is not set`);
+  if (!hp) throw new TmspError('E_NOT_CONFIGURED', `${key} is not set`);
   return { host: hp.host, port: hp.port ?? defaultPort };
 }
 

@@ -8,7 +8,7 @@
 import type { Logger } from 'pino';
 import { RetryPolicy } from '../core/backoff.ts';
 import { Ticker } from '../core/timers.ts';
-import { AgentError, BatchChanged, type ErrorCode } from '../errors.ts';
+import { TmspError, BatchChanged, type ErrorCode } from '../errors.ts';
 import { batchName } from '../protocol/batch.ts';
 import { batchStream, selectBatch } from '../spool/batch.ts';
 import type { Spool } from '../spool/spool.ts';
@@ -204,7 +204,7 @@ export class Uploader {
       this.s.state = 'stopped';
       return;
     }
-    const e = err instanceof AgentError ? err : new AgentError('E_INTERNAL', (err as Error)?.message ?? String(err));
+    const e = err instanceof TmspError ? err : new TmspError('E_INTERNAL', (err as Error)?.message ?? String(err));
     const delay = this.retry.next(e.code);
     this.s.state = 'retrying';
     this.s.consecutiveFailures++;

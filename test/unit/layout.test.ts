@@ -1,6 +1,8 @@
 // The rooms and their import rules, as the README's Layout table states
 // them: every import in src/ is read, and no room imports one it may not
-// (lower rooms never import upper ones; tmsp/ and sms/ stay apart).
+// (lower rooms never import upper ones; tmsp/ and sms/ stay apart; the
+// portal imports nothing of the agent but the shared rooms, and the agent
+// nothing of the portal). The portal's rooms are the folders of src/portal/.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,9 +11,14 @@ import { describe, expect, it } from 'vitest';
 const SRC = 'src';
 
 function roomOf(file: string): string {
-  const rel = path.relative(SRC, file);
-  return rel.includes(path.sep) ? `${rel.split(path.sep)[0]}/` : rel;
+  const parts = path.relative(SRC, file).split(path.sep);
+  if (parts[0] === 'portal' && parts.length > 1) return parts.length > 2 ? `portal/${parts[1]}/` : `portal/${parts[1]}`;
+  return parts.length > 1 ? `${parts[0]}/` : parts[0]!;
 }
+
+/** What both programs may import: the contract and the parsers, and plumbing that knows neither program. */
+const SHARED = ['errors.ts', 'core/', 'settings/', 'native/', 'parse/', 'protocol/'];
+const isPortal = (room: string) => room.startsWith('portal/');
 
 function sources(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -59,5 +66,14 @@ describe('the rooms of src/', () => {
     expect(allowed.get('sms/')!.has('tmsp/')).toBe(false);
     expect(allowed.get('parse/')!.size).toBe(0);
     expect([...allowed.get('protocol/')!]).toEqual(['parse/']);
+    for (const room of SHARED) expect([...allowed.get(room)!].filter((r) => !SHARED.includes(r)), room).toEqual([]);
+  });
+
+  it('keep the portal apart: it imports only the shared rooms of the agent\'s, and the agent none of its', () => {
+    expect([...allowed.keys()].some(isPortal)).toBe(true);
+    for (const [room, may] of allowed) {
+      const foreign = [...may].filter((r) => (isPortal(room) ? !isPortal(r) && !SHARED.includes(r) : isPortal(r)));
+      expect(foreign, room).toEqual([]);
+    }
   });
 });

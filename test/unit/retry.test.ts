@@ -4,7 +4,7 @@
 
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RetryPolicy } from '../../src/core/backoff.ts';
-import { AgentError, type ErrorCode } from '../../src/errors.ts';
+import { TmspError, type ErrorCode } from '../../src/errors.ts';
 import { Counters } from '../../src/state/counters.ts';
 import type { Sink } from '../../src/tmsp/sink.ts';
 import { newUploadTotals, Uploader } from '../../src/tmsp/uploader.ts';
@@ -48,7 +48,7 @@ describe('the uploader on the retry policy', () => {
     const sink: Sink = {
       upload: async () => {
         attempts++;
-        throw new AgentError(code, 'refused');
+        throw new TmspError(code, 'refused');
       },
       close: async () => {},
     };

@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { IClientOptions } from 'mqtt';
 import mqttClientModule from 'mqtt/lib/client';
-import { AgentError } from '../../errors.ts';
+import { TmspError } from '../../errors.ts';
 import { openStream } from '../../net/connect.ts';
 import { toAgentError } from '../../net/errors.ts';
 import type { ProxySettings } from '../../net/proxy.ts';
@@ -39,12 +39,12 @@ const MqttClient = mqttClientModule.default;
 export type MqttClient = InstanceType<typeof MqttClient>;
 
 /** MQTT CONNACK refusals in the agent's codes (3.1.1 return codes and MQTT 5 reason codes). */
-function connackError(code: number | undefined, message: string): AgentError {
+function connackError(code: number | undefined, message: string): TmspError {
   if (code === 4 || code === 5 || code === 134 || code === 135) {
-    return new AgentError('E_AUTH', `the status server refused the login: ${message}`);
+    return new TmspError('E_AUTH', `the status server refused the login: ${message}`);
   }
-  if (code === 1 || code === 132) return new AgentError('E_PROTOCOL', `the status server refused the MQTT version: ${message}`);
-  return new AgentError('E_REMOTE', `the status server refused the connection: ${message}`);
+  if (code === 1 || code === 132) return new TmspError('E_PROTOCOL', `the status server refused the MQTT version: ${message}`);
+  return new TmspError('E_REMOTE', `the status server refused the connection: ${message}`);
 }
 
 /**
@@ -84,7 +84,7 @@ export function mqttConnect(stream: Duplex, o: StatusLinkOptions, version: 4 | 5
   };
   return new Promise((resolve, reject) => {
     const client = new MqttClient(() => stream, opts);
-    const fail = (err: AgentError) => {
+    const fail = (err: TmspError) => {
       client.removeAllListeners();
       client.on('error', () => {});
       client.end(true);
@@ -98,7 +98,7 @@ export function mqttConnect(stream: Duplex, o: StatusLinkOptions, version: 4 | 5
     });
     client.once('error', (err: Error & { code?: number }) => fail(typeof err.code === 'number'
       ? connackError(err.code, err.message) : toAgentError(err, 'status server')));
-    client.once('close', () => fail(new AgentError(version === 5 ? 'E_PROTOCOL' : 'E_CONNECT',
+    client.once('close', () => fail(new TmspError(version === 5 ? 'E_PROTOCOL' : 'E_CONNECT',
       'the status server closed the connection before accepting it')));
   });
 }
@@ -140,7 +140,7 @@ export async function connectStatus(o: StatusLinkOptions, session: MqttSession):
   try {
     return { client: await mqttConnect(await openStatusStream(o), o, 5, session), version: 5 };
   } catch (err) {
-    if (!(err instanceof AgentError) || err.code !== 'E_PROTOCOL') throw err;
+    if (!(err instanceof TmspError) || err.code !== 'E_PROTOCOL') throw err;
     return { client: await mqttConnect(await openStatusStream(o), o, 4, session), version: 4 };
   }
 }

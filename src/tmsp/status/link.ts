@@ -7,7 +7,7 @@
 
 import type { Logger } from 'pino';
 import { RetryPolicy } from '../../core/backoff.ts';
-import { AgentError, type ErrorCode } from '../../errors.ts';
+import { TmspError, type ErrorCode } from '../../errors.ts';
 import { toAgentError } from '../../net/errors.ts';
 import type { Heartbeat, Registration } from '../../protocol/heartbeat.ts';
 import { ONLINE, topics } from '../../protocol/topics.ts';
@@ -113,7 +113,7 @@ export class StatusLink {
     this.teardown();
     if (this.stopped) return;
     this.log.warn('status server connection lost');
-    this.retry(new AgentError('E_CONNECT', 'the status server connection was lost'));
+    this.retry(new TmspError('E_CONNECT', 'the status server connection was lost'));
   }
 
   private teardown(): void {
@@ -127,7 +127,7 @@ export class StatusLink {
 
   private retry(err: unknown): void {
     if (this.stopped) return;
-    const e = err instanceof AgentError ? err : toAgentError(err, 'status server');
+    const e = err instanceof TmspError ? err : toAgentError(err, 'status server');
     const delay = this.retryPolicy.next(e.code);
     this.s.state = 'retrying';
     this.s.lastError = e.message;

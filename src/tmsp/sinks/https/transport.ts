@@ -4,7 +4,7 @@
 // a refused login is not retried in a tight loop while a 5xx is.
 
 import { Transform, type Duplex, type Readable } from 'node:stream';
-import type { AgentError } from '../../../errors.ts';
+import type { TmspError } from '../../../errors.ts';
 import { basicAuth, httpsCall, httpStatusError, type HttpsAnswer } from '../../../net/https-request.ts';
 import { TokenBucket } from '../../../net/throttle.ts';
 import type { Sink, UploadItem } from '../../sink.ts';
@@ -16,7 +16,7 @@ export function urlPath(basePath: string, name: string): string {
 }
 
 /** 200, 201 and 204 mean the server holds the file. */
-export function statusError(status: number, what: string, body: string): AgentError | undefined {
+export function statusError(status: number, what: string, body: string): TmspError | undefined {
   return httpStatusError(status, what, body);
 }
 

@@ -6,7 +6,7 @@ import crypto from 'node:crypto';
 import type net from 'node:net';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { AgentError } from '../../../errors.ts';
+import { TmspError } from '../../../errors.ts';
 import type { SinkProbe } from '../../sink.ts';
 import type { SftpTarget } from './index.ts';
 import { closeSsh, openSsh } from './ssh.ts';
@@ -30,7 +30,7 @@ export async function probeSftp(p: SinkProbe, sock: net.Socket, t: SftpTarget): 
     const file = path.posix.join(dir, `.tmsp-probe-${crypto.randomBytes(6).toString('hex')}`);
     const { sftp } = session;
     const call = <T>(fn: (cb: (err: Error | null | undefined, v?: T) => void) => void) =>
-      new Promise<T>((res, rej) => fn((err, v) => (err ? rej(new AgentError('E_REMOTE_REFUSED', `${file}: ${err.message}`)) : res(v as T))));
+      new Promise<T>((res, rej) => fn((err, v) => (err ? rej(new TmspError('E_REMOTE_REFUSED', `${file}: ${err.message}`)) : res(v as T))));
     try {
       await mkdirp(sftp, dir);
       const handle = await call<Buffer>((cb) => sftp.open(file, 'w', cb));

@@ -5,7 +5,7 @@
 import crypto from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import ssh2 from 'ssh2';
-import { AgentError } from '../../../errors.ts';
+import { TmspError } from '../../../errors.ts';
 import { toAgentError } from '../../../net/errors.ts';
 
 export type SftpSession = ssh2.SFTPWrapper;
@@ -46,7 +46,7 @@ export function openSsh(sock: Duplex, o: SshOptions, steps: SshSteps = {}): Prom
   return new Promise((resolve, reject) => {
     const conn = new ssh2.Client();
     let fingerprint = '';
-    let keyError: AgentError | undefined;
+    let keyError: TmspError | undefined;
     const fail = (err: unknown) => {
       conn.removeAllListeners();
       conn.on('error', () => {});
@@ -57,7 +57,7 @@ export function openSsh(sock: Duplex, o: SshOptions, steps: SshSteps = {}): Prom
     conn.once('ready', () => {
       conn.sftp((err, sftp) => {
         if (err) {
-          fail(new AgentError('E_PROTOCOL', `the log server offers no SFTP subsystem: ${err.message}`));
+          fail(new TmspError('E_PROTOCOL', `the log server offers no SFTP subsystem: ${err.message}`));
           return;
         }
         conn.removeAllListeners('error');
@@ -65,7 +65,7 @@ export function openSsh(sock: Duplex, o: SshOptions, steps: SshSteps = {}): Prom
         conn.on('error', (e: Error) => (lastError = e));
         const closed = new Promise<never>((_, rej) => conn.once('close', () => rej(lastError
           ? toAgentError(lastError, 'log server (SSH)')
-          : new AgentError('E_CONNECT', 'the log server closed the SSH connection'))));
+          : new TmspError('E_CONNECT', 'the log server closed the SSH connection'))));
         closed.catch(() => {}); // observed by whoever races it
         resolve({ conn, sftp, fingerprint, closed });
       });
@@ -73,11 +73,11 @@ export function openSsh(sock: Duplex, o: SshOptions, steps: SshSteps = {}): Prom
     conn.once('error', (err: Error & { level?: string }) => {
       if (keyError) fail(keyError);
       else if (err.level === 'client-authentication') {
-        fail(new AgentError('E_AUTH', `the log server refused user "${o.username}": check the user name and password`));
+        fail(new TmspError('E_AUTH', `the log server refused user "${o.username}": check the user name and password`));
       } else if (err.level === 'client-timeout') {
-        fail(new AgentError('E_TIMEOUT', `SSH handshake did not finish within ${o.timeoutMs} ms`));
+        fail(new TmspError('E_TIMEOUT', `SSH handshake did not finish within ${o.timeoutMs} ms`));
       } else if (err.level === 'protocol' || /identification|handshake/i.test(err.message)) {
-        fail(new AgentError('E_PROTOCOL', `the log server does not speak SSH: ${err.message}`));
+        fail(new TmspError('E_PROTOCOL', `the log server does not speak SSH: ${err.message}`));
       } else {
         fail(toAgentError(err, 'log server (SSH)'));
       }
@@ -95,12 +95,12 @@ export function openSsh(sock: Duplex, o: SshOptions, steps: SshSteps = {}): Prom
         steps.hostKey?.(fingerprint);
         if (o.hostKeyFingerprint === '') {
           if (o.allowUnknownHostKey) return true;
-          keyError = new AgentError('E_HOSTKEY_UNKNOWN',
+          keyError = new TmspError('E_HOSTKEY_UNKNOWN',
             `the log server's host key ${fingerprint} has not been accepted: run Test Connection, check it, then Save`);
           return false;
         }
         if (fingerprint === o.hostKeyFingerprint) return true;
-        keyError = new AgentError('E_HOSTKEY',
+        keyError = new TmspError('E_HOSTKEY',
           `the log server's host key changed: the accepted one is ${o.hostKeyFingerprint}, it presented ${fingerprint}; ` +
           `nothing was sent. If the server's key was replaced on purpose, compare the new one with its administrator, then ` +
           `accept it: tmsp save tmsp.hostKeyFingerprint=${fingerprint}`);

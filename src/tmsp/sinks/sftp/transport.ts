@@ -6,7 +6,7 @@
 
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { AgentError } from '../../../errors.ts';
+import { TmspError } from '../../../errors.ts';
 import { openStream } from '../../../net/connect.ts';
 import { toAgentError } from '../../../net/errors.ts';
 import { GarbageBudget } from '../../../native/gc.ts';
@@ -29,9 +29,9 @@ function call<T>(what: string, fn: (cb: (err: Error | null | undefined, v?: T) =
     else {
       const code = (err as { code?: number }).code;
       // SFTP status 3 = permission denied; 2 = no such file; 4 = failure.
-      reject(code === 3 ? new AgentError('E_REMOTE_REFUSED', `${what}: permission denied on the log server`)
-        : code === 2 ? new AgentError('E_REMOTE_REFUSED', `${what}: no such file or directory on the log server`)
-          : err instanceof AgentError ? err : new AgentError('E_REMOTE', `${what}: ${err.message}`, { cause: err }));
+      reject(code === 3 ? new TmspError('E_REMOTE_REFUSED', `${what}: permission denied on the log server`)
+        : code === 2 ? new TmspError('E_REMOTE_REFUSED', `${what}: no such file or directory on the log server`)
+          : err instanceof TmspError ? err : new TmspError('E_REMOTE', `${what}: ${err.message}`, { cause: err }));
     }
   }));
 }
@@ -75,7 +75,7 @@ export async function writeAll(sftp: SftpSession, handle: Buffer, src: Readable,
       pos += piece.length;
       sftp.write(handle, piece, 0, piece.length, at, (err) => {
         inFlight--;
-        if (err && !failed) failed = new AgentError('E_REMOTE', `write at ${at}: ${err.message}`, { cause: err });
+        if (err && !failed) failed = new TmspError('E_REMOTE', `write at ${at}: ${err.message}`, { cause: err });
         settle();
       });
     }
@@ -120,7 +120,7 @@ export class SftpSink implements Sink {
       // Whatever failed, the next attempt starts on a fresh connection and a fresh read of the spool.
       src.destroy();
       await this.close();
-      throw err instanceof AgentError ? err : toAgentError(err, 'SFTP upload');
+      throw err instanceof TmspError ? err : toAgentError(err, 'SFTP upload');
     }
   }
 
@@ -132,12 +132,12 @@ export class SftpSink implements Sink {
     const handle = await call<Buffer>(`open ${part}`, (cb) => sftp.open(part, 'w', cb));
     try {
       const written = await writeAll(sftp, handle, src, this.t.parallelWrites, this.bucket);
-      if (written !== item.bytes) throw new AgentError('E_REMOTE', `${part}: read ${written} bytes from the spool, expected ${item.bytes}`);
+      if (written !== item.bytes) throw new TmspError('E_REMOTE', `${part}: read ${written} bytes from the spool, expected ${item.bytes}`);
       // Durable on the server's disk before we call it delivered, where the server can say so.
       if (offers(sftp, 'fsync@openssh.com')) await call('fsync', (cb) => sftp.ext_openssh_fsync(handle, cb));
       const st = await call<{ size: number }>(`stat ${part}`, (cb) => sftp.fstat(handle, cb));
       if (st.size !== item.bytes) {
-        throw new AgentError('E_REMOTE', `${part}: the server holds ${st.size} bytes, ${item.bytes} were sent`);
+        throw new TmspError('E_REMOTE', `${part}: the server holds ${st.size} bytes, ${item.bytes} were sent`);
       }
     } finally {
       await call('close', (cb) => sftp.close(handle, cb)).catch(() => {});
