@@ -19,14 +19,17 @@ export interface Batch {
   chunks: number[];
 }
 
-/** The spool changed under the batch (a chunk was evicted or found corrupt): select again. */
-
-/** The oldest chunks, at most maxBytes together (but always at least one). */
+/**
+ * The oldest chunks, at most maxBytes together (but always at least one),
+ * and never across a hole in the sequence numbers (a corrupt chunk removed,
+ * the jump after a damaged database): a batch's name promises every record
+ * of its range, and TMSP holds it to that.
+ */
 export function selectBatch(ring: Ring, maxBytes: number): Batch | undefined {
   let meta = ring.next();
   if (!meta) return undefined;
   const b: Batch = { firstSeq: meta.firstSeq, lastSeq: meta.lastSeq, records: 0, bytes: 0, chunks: [] };
-  while (meta && (b.chunks.length === 0 || b.bytes + meta.bytes <= maxBytes)) {
+  while (meta && (b.chunks.length === 0 || (b.bytes + meta.bytes <= maxBytes && meta.firstSeq === b.lastSeq + 1))) {
     b.chunks.push(meta.firstSeq);
     b.lastSeq = meta.lastSeq;
     b.records += meta.records;

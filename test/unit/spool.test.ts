@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeRecord, sourcePrefix, decodeRecord } from '../../src/protocol/record.ts';
+import { selectBatch } from '../../src/spool/batch.ts';
 import { openState } from '../../src/state/db.ts';
 import { chunksOf, concatenated, gunzip, openSpool } from '../helpers/spool.ts';
 import { tmpdir } from '../helpers/tmp.ts';
@@ -121,6 +122,23 @@ describe('spool', () => {
     expect(st.corrupt).toEqual({ chunks: 1, records: victim.records, bytes: victim.rawBytes });
     expect(st.records).toBe(3000 - victim.records);
     expect(gunzip(concatenated(spool)).split('\n').length - 1).toBe(3000 - victim.records);
+    state.db.close();
+  });
+
+  it('never selects a batch across a hole in the sequence numbers: its name promises every record of its range', async () => {
+    const { state, spool } = openSpool(tmpdir(), { chunkMaxBytes: 64 * 1024 });
+    for (let i = 0; i < 3000; i++) spool.chunker.append(rec(i, 20), Date.now());
+    await spool.flush();
+    const all = [...chunksOf(spool.ring)];
+    expect(all.length).toBeGreaterThan(3);
+    state.db.prepare('DELETE FROM chunk WHERE first_seq = ?').run(all[2]!.firstSeq);
+    const batches = [];
+    for (let b = selectBatch(spool.ring, 1 << 30); b; b = selectBatch(spool.ring, 1 << 30)) {
+      batches.push(b);
+      spool.ring.release(b.lastSeq);
+    }
+    expect(batches.map((b) => [b.firstSeq, b.lastSeq])).toEqual([[all[0]!.firstSeq, all[1]!.lastSeq], [all[3]!.firstSeq, all.at(-1)!.lastSeq]]);
+    for (const b of batches) expect(b.records).toBe(b.lastSeq - b.firstSeq + 1);
     state.db.close();
   });
 
