@@ -6,6 +6,7 @@ import type { Problem } from '../errors.ts';
 import { problemIn } from '../settings/document.ts';
 import { bool, bytes, int, list, oneOf, text, type Field, type TextRule } from '../settings/fields.ts';
 import { defineSchema, type SettingsOf } from '../settings/schema.ts';
+import { APPLIANCE_ID } from '../protocol/topics.ts';
 import {
   isAbsolutePath, isEmail, isHostname, isIPv4, isLoopbackAddress, isNoProxyEntry, isPrintableAscii, isTagValue, parseHostPort,
 } from '../settings/rules.ts';
@@ -42,7 +43,7 @@ export const FIELDS = [
   // The appliance's identity, set by the board; empty means "ask the OS".
   text('appliance.id', '', {
     rule: 'must be 1-64 characters of letters, digits, ".", "_" or "-", not starting with "."', optional: true,
-    test: (s) => /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$/.test(s),
+    test: (s) => APPLIANCE_ID.test(s),
   }, { doc: 'Identifier used in batch names and MQTT topics; empty = derived from the host name.' }),
   text('appliance.hostname', '', { rule: 'must be a host name (RFC 1123)', optional: true, test: isHostname },
     { doc: 'Appliance host name reported to TMSP and tagged on SMS entries; empty = the OS host name.' }),

@@ -30,4 +30,9 @@ export interface Heartbeat {
     lastError: string | null;
     lastErrorCode: string | null;
   };
+  /**
+   * The appliance's own periods, so that TMSP judges it by its settings
+   * rather than by a guess (absent from agents before 0.1.0's portal).
+   */
+  intervals?: { heartbeatS: number; uploadS: number };
 }

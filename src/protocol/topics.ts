@@ -6,6 +6,9 @@
 
 export const TOPIC_ROOT = 'tmsp/v1';
 
+/** What an appliance id may be: it names a topic level and a directory, so no "/", no "+" or "#", no leading ".". */
+export const APPLIANCE_ID = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$/;
+
 export function topics(applianceId: string) {
   const base = `${TOPIC_ROOT}/${applianceId}`;
   return {

@@ -95,6 +95,7 @@ export class TmspLink {
       },
       dropped: sp.dropped,
       upload: { state: up.state, lastSuccessAt: up.lastSuccessAt, lastError: up.lastError, lastErrorCode: up.lastErrorCode },
+      intervals: { heartbeatS: this.c.tmsp.heartbeatSeconds, uploadS: this.c.tmsp.uploadIntervalMinutes * 60 },
     };
   }
 
