@@ -1,8 +1,11 @@
-// Output for people and for the menus. With --json every command prints one
-// JSON object on stdout: {"ok":true,...} or {"ok":false,"error":{...}}.
+// Output for people and for the menus, for both programs' CLIs. With --json
+// every command prints one JSON object on stdout: {"ok":true,...} or
+// {"ok":false,"error":{...}}. Each program brings its own table from error
+// code to exit code and hint.
 
-import { TmspError, ConfigInvalidError, errorCode } from '../errors.ts';
-import { EXIT } from './exit-codes.ts';
+import { TmspError, ConfigInvalidError, errorCode, type ErrorCode } from '../errors.ts';
+
+export type ExitTable = Partial<Record<ErrorCode, { exit: number; hint: string }>> & { E_INTERNAL: { exit: number; hint: string } };
 
 /** Write to stdout, waiting when the reader is slower than we are (a pipe to the menus). */
 export function writeOut(text: string): Promise<void> {
@@ -39,15 +42,15 @@ export interface Out {
   list<T>(field: string, pages: AsyncIterable<readonly T[]>, line: (item: T) => string, empty: string): Promise<number>;
 }
 
-function errorFields(err: unknown) {
+function errorFields(err: unknown, exits: ExitTable) {
   const code = errorCode(err);
-  const { exit, hint } = EXIT[code];
+  const { exit, hint } = exits[code] ?? exits.E_INTERNAL;
   const message = err instanceof TmspError ? err.message : `${(err as Error)?.stack ?? String(err)}`;
   const problems = err instanceof ConfigInvalidError ? err.problems : undefined;
   return { exit, error: { code, message, hint, ...(problems ? { problems } : {}) } };
 }
 
-export function createOut(json: boolean): Out {
+export function createOutWith(json: boolean, exits: ExitTable): Out {
   return {
     json,
     done(fields, human) {
@@ -55,7 +58,7 @@ export function createOut(json: boolean): Out {
       else if (human !== '') process.stdout.write(human.endsWith('\n') ? human : `${human}\n`);
     },
     fail(err, fields = {}, human = '') {
-      const { exit, error } = errorFields(err);
+      const { exit, error } = errorFields(err, exits);
       if (json) {
         process.stdout.write(`${JSON.stringify({ ok: false, ...fields, error })}\n`);
         return exit;
@@ -83,7 +86,7 @@ export function createOut(json: boolean): Out {
           page = await it.next();
         }
       } catch (err) {
-        const { exit, error } = errorFields(err);
+        const { exit, error } = errorFields(err, exits);
         if (json) await writeOut(`],"ok":false,"error":${JSON.stringify(error)}}\n`);
         else process.stderr.write(`error: ${error.message}\nhint: ${error.hint}\n`);
         return exit;
