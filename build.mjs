@@ -79,14 +79,9 @@ function nativeFiles() {
   };
 }
 
-async function bundle() {
-  const esbuild = await import('esbuild');
-  const dist = path.join(root, 'dist');
-  fs.rmSync(path.join(dist, 'native'), { recursive: true, force: true });
-  fs.mkdirSync(path.join(dist, 'native'), { recursive: true });
-  const outfile = path.join(dist, 'tmsp-agent.cjs');
-  const result = await esbuild.build({
-    entryPoints: [path.join(root, 'src', 'main.ts')],
+function bundleOptions(entry, outfile) {
+  return {
+    entryPoints: [entry],
     outfile,
     bundle: true,
     platform: 'node',
@@ -100,10 +95,44 @@ async function bundle() {
     define: { 'import.meta.url': '__importMetaUrl', __AGENT_VERSION__: JSON.stringify(pkg.version) },
     // ssh2's optional native speed-ups: it falls back to Node's crypto when they are absent.
     external: ['cpu-features', '*/sshcrypto.node'],
-  });
+  };
+}
+
+/** The rooms the portal shares with the agent; everything else of the portal's is under src/portal/. */
+const SHARED = ['src/errors.ts', 'src/core/', 'src/settings/', 'src/native/', 'src/parse/', 'src/protocol/'];
+
+/** dist/tmsp-portal.cjs: the portal, with the same native addons beside it, and nothing of the agent's rooms. */
+async function bundlePortal(esbuild, dist) {
+  const outfile = path.join(dist, 'tmsp-portal.cjs');
+  const result = await esbuild.build(bundleOptions(path.join(root, 'src', 'portal', 'main.ts'), outfile));
+  const inputs = Object.keys(result.metafile.inputs);
+  const foreign = inputs.filter((f) => f.startsWith('test/') ||
+    (f.startsWith('src/') && !f.startsWith('src/portal/') && !SHARED.some((s) => f.startsWith(s))));
+  if (foreign.length > 0) throw new Error(`the portal bundle may hold only the portal and the shared rooms: ${foreign.join(', ')}`);
+  fs.chmodSync(outfile, 0o755);
+  // npx finds the agent by the package's name; the portal's bin is linked where npx looks, so `npx tmsp-portal` works too.
+  const bin = path.join(root, 'node_modules', '.bin', 'tmsp-portal');
+  if (fs.existsSync(path.dirname(bin))) {
+    fs.rmSync(bin, { force: true });
+    fs.symlinkSync(path.relative(path.dirname(bin), outfile), bin);
+  }
+  log(`dist/tmsp-portal.cjs: ${(fs.statSync(outfile).size / 1024).toFixed(1)} KiB, ${inputs.filter((f) => f.startsWith('src/')).length} source files`);
+  return inputs;
+}
+
+async function bundle() {
+  const esbuild = await import('esbuild');
+  const dist = path.join(root, 'dist');
+  fs.rmSync(path.join(dist, 'native'), { recursive: true, force: true });
+  fs.mkdirSync(path.join(dist, 'native'), { recursive: true });
+  const outfile = path.join(dist, 'tmsp-agent.cjs');
+  const result = await esbuild.build(bundleOptions(path.join(root, 'src', 'main.ts'), outfile));
   const inputs = Object.keys(result.metafile.inputs);
   const leaked = inputs.filter((f) => f.startsWith('test/') || f.startsWith('src/portal/'));
   if (leaked.length > 0) throw new Error(`the bundle must not contain test code or the portal: ${leaked.join(', ')}`);
+  const portal = await bundlePortal(esbuild, dist);
+  // What each bundle is made of, for the layout test that keeps the two programs apart.
+  fs.writeFileSync(path.join(dist, 'bundle-inputs.json'), `${JSON.stringify({ agent: inputs, portal }, null, 1)}\n`);
   fs.chmodSync(outfile, 0o755);
   for (const [name, file] of Object.entries(nativeFiles())) {
     if (!file || !fs.existsSync(file)) throw new Error(`native addon ${name} is missing; run: node build.mjs --addons`);
@@ -136,8 +165,9 @@ async function bundle() {
 async function docs() {
   const { withReference } = await import('./src/config/reference.ts');
   const { withJsonReference } = await import('./src/cli/json-output.ts');
+  const { withPortalReference } = await import('./src/portal/config/reference.ts');
   const file = path.join(root, 'README.md');
-  fs.writeFileSync(file, withJsonReference(withReference(fs.readFileSync(file, 'utf8'))));
+  fs.writeFileSync(file, withPortalReference(withJsonReference(withReference(fs.readFileSync(file, 'utf8')))));
   log('README.md: configuration reference and JSON output regenerated');
 }
 

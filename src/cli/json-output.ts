@@ -5,7 +5,7 @@
 // README's "JSON output" section is generated from this table and a test
 // checks every command's real output, success and failure, against it.
 
-import { withSection } from '../config/reference.ts';
+import { withSection } from '../settings/reference.ts';
 
 /** JSON types a field may take, joined by "|"; "object" and "array" have their members listed too; "any" is free-form. */
 export type FieldType = string;

@@ -1,42 +1,16 @@
-// The README's configuration reference, generated from the schema so that
-// the two cannot drift (test/unit/readme.test.ts checks it; `node build.mjs
-// --docs` rewrites it).
+// The README's reference of the agent's configuration, generated from its
+// schema (settings/reference.ts says how).
 
-import { formatBytes } from '../settings/fields.ts';
+import { fieldsReference, withSection } from '../settings/reference.ts';
 import { FIELDS } from './schema.ts';
 
-function shown(key: string, v: unknown): string {
-  if (Array.isArray(v)) return v.length > 0 ? v.join(',') : '(empty)';
-  if (v === '') return '(empty)';
-  if (typeof v === 'number' && /Bytes$/.test(key)) return formatBytes(v);
-  return String(v);
-}
 
 export function configReference(): string {
-  const out: string[] = [];
-  let section = '';
-  for (const f of FIELDS) {
-    const s = f.key.split('.')[0]!;
-    if (s !== section) {
-      section = s;
-      out.push('', '| key | default | rule | meaning |', '|---|---|---|---|');
-    }
-    const cell = (t: string) => t.replace(/\|/g, '\\|');
-    out.push(`| \`${f.key}\`${f.secret ? ' (secret)' : ''} | ${cell(shown(f.key, f.default))} | ${cell(f.rule)} | ${cell(f.doc)} |`);
-  }
-  return `${out.join('\n').trim()}\n`;
+  return fieldsReference(FIELDS);
 }
 
 export const BEGIN = '<!-- config-reference:begin (generated: node build.mjs --docs) -->';
 export const END = '<!-- config-reference:end -->';
-
-/** `text` with what stands between the markers `begin` and `end` replaced by `body`. */
-export function withSection(text: string, begin: string, end: string, body: string): string {
-  const a = text.indexOf(begin);
-  const b = text.indexOf(end);
-  if (a < 0 || b < a) throw new Error(`README has no ${begin} ... ${end} markers`);
-  return `${text.slice(0, a + begin.length)}\n${body}${text.slice(b)}`;
-}
 
 /** The README text with its reference section replaced by the current one. */
 export function withReference(readme: string): string {

@@ -1,0 +1,32 @@
+// What every portal command starts from: the configuration file named on
+// the command line (or --dev, or the default), read and checked once.
+
+import { loadPortalConfig, portalConfigFile } from '../config/load.ts';
+import type { PortalConfig } from '../config/schema.ts';
+import { SqliteStore } from '../store/sqlite/store.ts';
+import type { Store } from '../store/store.ts';
+import { pathsOf } from '../config/load.ts';
+import fs from 'node:fs';
+
+export interface PortalCtx {
+  file: string;
+  config: PortalConfig;
+}
+
+export function portalContext(opt: { config?: string; dev?: boolean }): PortalCtx {
+  const file = portalConfigFile(opt);
+  return { file, config: loadPortalConfig(file) };
+}
+
+/** The store, for commands that read or change it (the running portal shares it). */
+export async function withStore<T>(ctx: PortalCtx, fn: (s: Store) => Promise<T>): Promise<T> {
+  const p = pathsOf(ctx.config);
+  fs.mkdirSync(p.dataDir, { recursive: true, mode: 0o750 });
+  const store = new SqliteStore(p.db);
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+

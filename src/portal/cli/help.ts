@@ -1,0 +1,26 @@
+export const PORTAL_HELP = `tmsp-portal: the on-premise Threat Management Services Portal
+
+usage: tmsp-portal [--config FILE | --dev] [--json] COMMAND ...
+
+commands:
+  run                          run the portal in the foreground (SFTP, HTTPS and MQTT receivers, web pages)
+  status                       what the running portal reports (listeners, fingerprints, counters)
+  account add NAME [--role appliance|admin] [--password-stdin]
+                               add an account (appliances log in with role appliance; the web pages need admin)
+  account passwd NAME [--password-stdin]
+                               change its password
+  account list                 the accounts (never their passwords)
+  account remove NAME          remove one; its appliances can no longer log in
+  appliances                   every appliance: state, last heartbeat, last batch, spool, drops
+  appliance show ID            one appliance: registration, heartbeats, batches, gaps, alerts
+  appliance retire ID          stop watching it: no more states or notifications
+  notify test                  send a test notification by every configured channel, and wait for the answer
+  version                      the program's version
+
+  --config FILE   the settings (default /etc/tmsp-portal/portal.json, or $TMSP_PORTAL_CONFIG)
+  --dev           settings and data under ./.dev/portal, listening on loopback
+  --json          one JSON object on stdout: {"ok":true,...} or {"ok":false,"error":{...}}
+
+A password is read from stdin with --password-stdin, asked for on a terminal,
+or else made up and shown once.
+`;

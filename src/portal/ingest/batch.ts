@@ -1,0 +1,132 @@
+// One landed file through ingest: is it a batch, whose, new or a re-send;
+// then its records read as a stream and checked against the name's range,
+// its detections written in slices, and only at the end made visible. A
+// batch that fails any check is quarantined whole: nothing of it is kept.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import zlib from 'node:zlib';
+import { parseBatchFileName } from '../../protocol/batch.ts';
+import { decodeRecord } from '../../protocol/record.ts';
+import { APPLIANCE_ID } from '../../protocol/topics.ts';
+import type { Landed } from '../receive/landed.ts';
+import type { Store } from '../store/store.ts';
+import type { BatchRange, Detection } from '../store/types.ts';
+import { detectionOf } from './detection.ts';
+import { LineTooLong, lines } from './lines.ts';
+
+/** Detections written per statement batch: memory stays flat however large the batch. */
+const SLICE = 1000;
+/** Longer than any record the agent writes (its line limit, JSON-escaped). */
+const MAX_RECORD_BYTES = 1024 * 1024;
+
+export interface IngestPaths {
+  batches: string;
+  quarantine: string;
+}
+
+export type Outcome =
+  | { kind: 'ignored'; reason: string }
+  | { kind: 'duplicate'; applianceId: string; name: string }
+  | { kind: 'ingested'; applianceId: string; name: string; records: number; newRecords: number; detections: number }
+  | { kind: 'quarantined'; applianceId: string | null; name: string; reason: string };
+
+/** Not a batch, or a batch that cannot be what its name says. */
+class Refused extends Error {}
+
+/** The appliance id and range a landed file's path names: <...>/<applianceId>/<first>-<last>.ndjson.gz. */
+export function batchOf(relPath: string): { applianceId: string; range: BatchRange; name: string } | undefined {
+  const parts = relPath.split('/');
+  const file = parts.at(-1)!;
+  const applianceId = parts.at(-2);
+  const range = parseBatchFileName(file);
+  if (!range || applianceId === undefined || !APPLIANCE_ID.test(applianceId)) return undefined;
+  return { applianceId, range, name: file };
+}
+
+function covers(covered: BatchRange[], seq: number): boolean {
+  for (const r of covered) if (seq >= r.firstSeq && seq <= r.lastSeq) return true;
+  return false;
+}
+
+function moveInto(dir: string, file: string, name: string): string {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o750 });
+  const to = path.join(dir, name);
+  fs.renameSync(file, to);
+  return to;
+}
+
+export async function ingestOne(l: Landed, store: Store, paths: IngestPaths, o: { maxBatchBytes: number; now: () => number }):
+  Promise<Outcome> {
+  const b = batchOf(l.relPath);
+  if (!b) return { kind: 'ignored', reason: 'not a batch name (<applianceId>/<first>-<last>.ndjson.gz)' };
+  const { applianceId, range, name } = b;
+  const quarantine = async (reason: string): Promise<Outcome> => {
+    const at = o.now();
+    if (fs.existsSync(l.file)) moveInto(path.join(paths.quarantine, l.account, applianceId), l.file, `${name}.${at}`);
+    await store.batches.quarantined({ applianceId, account: l.account, name, reason, at });
+    await store.counters.add('batches_quarantined', 1);
+    return { kind: 'quarantined', applianceId, name, reason };
+  };
+
+  const owner = await store.appliances.claim(applianceId, l.account, o.now());
+  if (owner !== l.account) return quarantine(`appliance ${applianceId} belongs to another account`);
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(l.file);
+  } catch {
+    return { kind: 'ignored', reason: 'the file is gone' };
+  }
+  if (!st.isFile()) return quarantine('not a regular file');
+  if (st.size > o.maxBatchBytes) return quarantine(`larger than ingest.maxBatchBytes (${st.size} > ${o.maxBatchBytes})`);
+
+  const begun = await store.batches.begin({ applianceId, name, via: l.via, size: st.size, receivedAt: o.now(), ...range });
+  if (begun.kind === 'duplicate') {
+    // A re-send changes nothing; but when the first copy never reached the archive (a crash right after its commit), this one goes there.
+    if (fs.existsSync(path.join(paths.batches, applianceId, name))) fs.rmSync(l.file, { force: true });
+    else moveInto(path.join(paths.batches, applianceId), l.file, name);
+    await store.counters.add('batches_duplicate', 1);
+    return { kind: 'duplicate', applianceId, name };
+  }
+  const expected = range.lastSeq - range.firstSeq + 1;
+  let count = 0;
+  let newRecords = 0;
+  let detections = 0;
+  let slice: Detection[] = [];
+  try {
+    const gunzip = zlib.createGunzip();
+    const reading = pipeline(fs.createReadStream(l.file), gunzip).catch((err: Error) => {
+      gunzip.destroy(err);
+    });
+    for await (const text of lines(gunzip, MAX_RECORD_BYTES)) {
+      if (count >= expected) throw new Refused(`more records than the name's range (${expected})`);
+      const seq = range.firstSeq + count++;
+      const rec = decodeRecord(text);
+      if (!rec) throw new Refused(`record ${seq} is not a record`);
+      if (covers(begun.covered, seq)) continue;
+      newRecords++;
+      const d = detectionOf(rec.line.toString('utf8'), applianceId, seq, rec.t);
+      if (!d) continue;
+      detections++;
+      slice.push(d);
+      if (slice.length >= SLICE) {
+        await store.batches.addDetections(begun.id, slice);
+        slice = [];
+      }
+    }
+    await reading;
+    if (count !== expected) throw new Refused(`${count} records, the name's range says ${expected}`);
+    if (slice.length) await store.batches.addDetections(begun.id, slice);
+  } catch (err) {
+    await store.batches.discard(begun.id);
+    const reason = err instanceof Refused || err instanceof LineTooLong ? err.message : `not a complete gzip stream (${(err as Error).message})`;
+    return quarantine(reason);
+  }
+  await store.batches.finish(begun.id, { newRecords, detections, now: o.now() });
+  // After the commit: a crash between the two leaves the file where it was, and the next start finds it a duplicate.
+  moveInto(path.join(paths.batches, applianceId), l.file, name);
+  await store.counters.add('batches_ingested', 1);
+  await store.counters.add('records_ingested', newRecords);
+  return { kind: 'ingested', applianceId, name, records: expected, newRecords, detections };
+}

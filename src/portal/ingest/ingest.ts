@@ -1,0 +1,167 @@
+// The ingest room's lifecycle: files landed by any receiver are ingested one
+// at a time, in the order they landed. At start, what a crash interrupted is
+// dropped and the incoming directories are scanned, so a batch that became
+// complete while the portal was down (or during the crash) is ingested then;
+// a rescan every minute picks up anything a full queue turned away. The
+// queue is bounded; a file turned away stays on disk and is never lost.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Landed } from '../receive/landed.ts';
+import type { Store } from '../store/store.ts';
+import { ingestOne, type IngestPaths, type Outcome } from './batch.ts';
+
+export const MAX_QUEUED = 10_000;
+const RESCAN_MS = 60_000;
+
+export interface IngestLog {
+  info(o: object, msg: string): void;
+  warn(o: object, msg: string): void;
+  error(o: object, msg: string): void;
+}
+
+export interface IngestOptions extends IngestPaths {
+  incoming: string;
+  maxBatchBytes: number;
+  log: IngestLog;
+  now?: () => number;
+  /** Told of every outcome: fleet learns of batches here, tests wait on it. */
+  onOutcome?: (o: Outcome, l: Landed) => void;
+}
+
+export interface IngestCounters {
+  queued: number;
+  turnedAway: number;
+  ingested: number;
+  duplicates: number;
+  quarantined: number;
+  ignored: number;
+  failed: number;
+}
+
+export class Ingest {
+  private readonly queue: Landed[] = [];
+  private readonly pending = new Set<string>();
+  private running: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = true;
+  private readonly store: Store;
+  private readonly o: IngestOptions;
+  private readonly now: () => number;
+  readonly counters: IngestCounters = { queued: 0, turnedAway: 0, ingested: 0, duplicates: 0, quarantined: 0, ignored: 0, failed: 0 };
+
+  constructor(store: Store, o: IngestOptions) {
+    this.store = store;
+    this.o = o;
+    this.now = o.now ?? Date.now;
+  }
+
+  async start(): Promise<void> {
+    for (const d of [this.o.incoming, this.o.batches, this.o.quarantine]) fs.mkdirSync(d, { recursive: true, mode: 0o750 });
+    const dropped = await this.store.batches.abandonUnfinished();
+    if (dropped > 0) this.o.log.warn({ batches: dropped }, 'batches an interrupted ingest left were dropped; their files are ingested again');
+    this.stopped = false;
+    this.rescan();
+    this.timer = setInterval(() => this.rescan(), RESCAN_MS);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    this.queue.length = 0;
+    this.pending.clear();
+    await this.running;
+  }
+
+  get depth(): number {
+    return this.queue.length;
+  }
+
+  /** A receiver's report: queued, or turned away (and found again by the next rescan). */
+  landed(l: Landed): void {
+    if (this.stopped || this.pending.has(l.file)) return;
+    if (this.queue.length >= MAX_QUEUED) {
+      this.counters.turnedAway++;
+      return;
+    }
+    this.pending.add(l.file);
+    this.queue.push(l);
+    this.counters.queued++;
+    this.running ??= this.drain().finally(() => {
+      this.running = undefined;
+      if (this.queue.length > 0 && !this.stopped) this.running = this.drain();
+    });
+  }
+
+  /** Resolves when nothing is queued or being ingested. */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private async drain(): Promise<void> {
+    for (let l = this.queue.shift(); l && !this.stopped; l = this.queue.shift()) {
+      try {
+        const out = await ingestOne(l, this.store, this.o, { maxBatchBytes: this.o.maxBatchBytes, now: this.now });
+        this.count(out, l);
+        this.o.onOutcome?.(out, l);
+      } catch (err) {
+        // The store failed (disk full, I/O): the file stays where it is and the next rescan retries it.
+        this.counters.failed++;
+        this.o.log.error({ err, file: l.relPath, account: l.account }, 'ingest failed; the file is kept and retried');
+      } finally {
+        this.pending.delete(l.file);
+      }
+    }
+  }
+
+  private count(out: Outcome, l: Landed): void {
+    const where = { account: l.account, via: l.via, file: l.relPath };
+    if (out.kind === 'ingested') {
+      this.counters.ingested++;
+      this.o.log.info({ ...where, records: out.records, newRecords: out.newRecords, detections: out.detections }, 'batch ingested');
+    } else if (out.kind === 'duplicate') {
+      this.counters.duplicates++;
+      this.o.log.info(where, 'batch received again; nothing changed');
+    } else if (out.kind === 'quarantined') {
+      this.counters.quarantined++;
+      this.o.log.warn({ ...where, reason: out.reason }, 'batch quarantined');
+    } else {
+      this.counters.ignored++;
+    }
+  }
+
+  /** Every complete batch file under incoming/<account>/ (dot files and .part files are uploads in progress). */
+  private rescan(): void {
+    if (this.stopped) return;
+    let accounts: fs.Dirent[];
+    try {
+      accounts = fs.readdirSync(this.o.incoming, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const a of accounts) {
+      if (!a.isDirectory()) continue;
+      const root = path.join(this.o.incoming, a.name);
+      walk(root, '', 0, (relPath, file) => this.landed({ account: a.name, via: 'rescan', relPath, file }));
+    }
+  }
+}
+
+const MAX_DEPTH = 8;
+
+function walk(root: string, rel: string, depth: number, found: (relPath: string, file: string) => void): void {
+  if (depth > MAX_DEPTH) return;
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(path.join(root, rel), { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const e of entries) {
+    if (e.name.startsWith('.') || e.name.endsWith('.part')) continue;
+    const r = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isDirectory()) walk(root, r, depth + 1, found);
+    else if (e.isFile() && e.name.endsWith('.ndjson.gz')) found(r, path.join(root, r));
+  }
+}

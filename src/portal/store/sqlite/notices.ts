@@ -1,0 +1,140 @@
+// Alerts, maintenance windows, the notification queue and counters in SQLite.
+// Alerts are durable so that a restart neither repeats a notification nor
+// forgets a reminder that is due.
+
+import type Database from 'better-sqlite3';
+import type { AlertStore, CounterStore, MaintenanceStore, NotificationQueue } from '../store.ts';
+import type { Alert, AlertKind, MaintenanceWindow, QueuedNotification } from '../types.ts';
+
+interface AlertRow {
+  id: number; appliance_id: string; kind: AlertKind; opened_at: number; closed_at: number | null; last_notified_at: number | null;
+  notifications: number; detail: string;
+}
+
+function alert(r: AlertRow): Alert {
+  return {
+    id: r.id, applianceId: r.appliance_id, kind: r.kind, openedAt: r.opened_at, closedAt: r.closed_at,
+    lastNotifiedAt: r.last_notified_at, notifications: r.notifications, detail: r.detail,
+  };
+}
+
+export class SqliteAlerts implements AlertStore {
+  private readonly db: Database.Database;
+
+  constructor(db: Database.Database) {
+    this.db = db;
+  }
+
+  async open(applianceId: string, kind: AlertKind, now: number, detail: string): Promise<Alert> {
+    const existing = await this.current(applianceId, kind);
+    if (existing) return existing;
+    const id = Number(this.db.prepare('INSERT INTO alert (appliance_id, kind, opened_at, detail) VALUES (?, ?, ?, ?)')
+      .run(applianceId, kind, now, detail).lastInsertRowid);
+    return { id, applianceId, kind, openedAt: now, closedAt: null, lastNotifiedAt: null, notifications: 0, detail };
+  }
+
+  async current(applianceId: string, kind: AlertKind): Promise<Alert | undefined> {
+    const r = this.db.prepare('SELECT * FROM alert WHERE appliance_id = ? AND kind = ? AND closed_at IS NULL').get(applianceId, kind) as
+      AlertRow | undefined;
+    return r && alert(r);
+  }
+
+  async allOpen(): Promise<Alert[]> {
+    return (this.db.prepare('SELECT * FROM alert WHERE closed_at IS NULL ORDER BY opened_at').all() as AlertRow[]).map(alert);
+  }
+
+  async notified(id: number, now: number): Promise<void> {
+    this.db.prepare('UPDATE alert SET last_notified_at = ?, notifications = notifications + 1 WHERE id = ?').run(now, id);
+  }
+
+  async close(id: number, now: number): Promise<void> {
+    this.db.prepare('UPDATE alert SET closed_at = ? WHERE id = ? AND closed_at IS NULL').run(now, id);
+  }
+
+  async history(applianceId: string, limit: number): Promise<Alert[]> {
+    return (this.db.prepare('SELECT * FROM alert WHERE appliance_id = ? ORDER BY opened_at DESC LIMIT ?').all(applianceId, limit) as
+      AlertRow[]).map(alert);
+  }
+}
+
+export class SqliteMaintenance implements MaintenanceStore {
+  private readonly db: Database.Database;
+
+  constructor(db: Database.Database) {
+    this.db = db;
+  }
+
+  async add(w: Omit<MaintenanceWindow, 'id'>): Promise<MaintenanceWindow> {
+    const id = Number(this.db.prepare('INSERT INTO maintenance (appliance_id, start, end, reason) VALUES (?, ?, ?, ?)')
+      .run(w.applianceId, w.start, w.end, w.reason).lastInsertRowid);
+    return { id, ...w };
+  }
+
+  async remove(id: number): Promise<boolean> {
+    return this.db.prepare('DELETE FROM maintenance WHERE id = ?').run(id).changes === 1;
+  }
+
+  async list(now: number): Promise<MaintenanceWindow[]> {
+    return (this.db.prepare('SELECT * FROM maintenance WHERE end > ? ORDER BY start').all(now) as
+      Array<{ id: number; appliance_id: string; start: number; end: number; reason: string }>)
+      .map((r) => ({ id: r.id, applianceId: r.appliance_id, start: r.start, end: r.end, reason: r.reason }));
+  }
+}
+
+export class SqliteQueue implements NotificationQueue {
+  private readonly db: Database.Database;
+
+  constructor(db: Database.Database) {
+    this.db = db;
+  }
+
+  async push(channel: QueuedNotification['channel'], body: string, now: number, limit: number): Promise<boolean> {
+    return this.db.transaction(() => {
+      const { n } = this.db.prepare('SELECT count(*) AS n FROM notification').get() as { n: number };
+      if (n >= limit) return false;
+      this.db.prepare('INSERT INTO notification (channel, created_at, next_at, body) VALUES (?, ?, ?, ?)').run(channel, now, now, body);
+      return true;
+    })();
+  }
+
+  async dropOldest(): Promise<boolean> {
+    return this.db.prepare('DELETE FROM notification WHERE id = (SELECT min(id) FROM notification)').run().changes === 1;
+  }
+
+  async due(now: number, limit: number): Promise<QueuedNotification[]> {
+    return (this.db.prepare('SELECT * FROM notification WHERE next_at <= ? ORDER BY next_at, id LIMIT ?').all(now, limit) as
+      Array<{ id: number; channel: 'email' | 'webhook'; created_at: number; attempts: number; next_at: number; body: string;
+        last_error: string | null }>)
+      .map((r) => ({ id: r.id, channel: r.channel, createdAt: r.created_at, attempts: r.attempts, nextAt: r.next_at, body: r.body,
+        lastError: r.last_error }));
+  }
+
+  async done(id: number): Promise<void> {
+    this.db.prepare('DELETE FROM notification WHERE id = ?').run(id);
+  }
+
+  async retry(id: number, nextAt: number, error: string): Promise<void> {
+    this.db.prepare('UPDATE notification SET attempts = attempts + 1, next_at = ?, last_error = ? WHERE id = ?').run(nextAt, error, id);
+  }
+
+  async size(): Promise<number> {
+    return (this.db.prepare('SELECT count(*) AS n FROM notification').get() as { n: number }).n;
+  }
+}
+
+export class SqliteCounters implements CounterStore {
+  private readonly db: Database.Database;
+
+  constructor(db: Database.Database) {
+    this.db = db;
+  }
+
+  async add(name: string, n: number): Promise<void> {
+    this.db.prepare('INSERT INTO counter VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + excluded.value').run(name, n);
+  }
+
+  async all(): Promise<Record<string, number>> {
+    const rows = this.db.prepare('SELECT name, value FROM counter ORDER BY name').all() as Array<{ name: string; value: number }>;
+    return Object.fromEntries(rows.map((r) => [r.name, r.value]));
+  }
+}

@@ -1,0 +1,130 @@
+// The one storage interface. Receivers, ingest, fleet, notify and the web
+// pages speak only this; sqlite/ is the embedded implementation, and a
+// PostgreSQL one goes beside it without touching anything above. Every
+// method is asynchronous for that reason, even where SQLite answers at once.
+
+import type { Heartbeat, Registration } from '../../protocol/heartbeat.ts';
+import type {
+  Account, Alert, AlertKind, Appliance, ApplianceState, Batch, BatchRange, DailyRollup, Detection, DetectionQuery, Gap,
+  HeartbeatBucket, MaintenanceWindow, QueuedNotification,
+} from './types.ts';
+
+export interface AccountStore {
+  get(name: string): Promise<Account | undefined>;
+  list(): Promise<Account[]>;
+  /** False when the name is taken. */
+  add(a: Account): Promise<boolean>;
+  /** False when there is no such account. */
+  setHash(name: string, hash: string, now: number): Promise<boolean>;
+  remove(name: string): Promise<boolean>;
+}
+
+export interface ApplianceStore {
+  get(id: string): Promise<Appliance | undefined>;
+  list(): Promise<Appliance[]>;
+  /** The owning account: the id is claimed for `account` when nobody owns it yet. */
+  claim(id: string, account: string, now: number): Promise<string>;
+  /** Who owns an id, from memory: the broker asks on every publish (hot path). */
+  ownerOf(id: string): string | undefined;
+  registered(id: string, r: Registration, now: number): Promise<void>;
+  status(id: string, status: 'online' | 'offline', now: number): Promise<void>;
+  /** Heartbeats gathered since the last write (fleet writes them once a second, in one transaction). */
+  heartbeats(rows: HeartbeatWrite[]): Promise<void>;
+  setState(id: string, state: ApplianceState, now: number): Promise<void>;
+  heartbeatBuckets(id: string | undefined, from: number, until: number): Promise<HeartbeatBucket[]>;
+}
+
+export interface HeartbeatWrite {
+  id: string;
+  /** The latest heartbeat and when it came. */
+  heartbeat: Heartbeat;
+  at: number;
+  /** Heartbeats since the last write. */
+  count: number;
+  /** The intervals learned so far (seconds). */
+  intervalS: number | null;
+  uploadIntervalS: number | null;
+}
+
+export interface NewBatch extends BatchRange {
+  applianceId: string;
+  name: string;
+  via: string;
+  size: number;
+  receivedAt: number;
+}
+
+export type BatchBegin =
+  | { kind: 'duplicate'; batch: Batch }
+  /** Ranges of this batch that batches already kept cover: their records are skipped. */
+  | { kind: 'new'; id: number; covered: BatchRange[] };
+
+export interface BatchStore {
+  /** Starts a batch (state "ingesting"); nothing of it is visible until finish(). */
+  begin(b: NewBatch): Promise<BatchBegin>;
+  addDetections(id: number, rows: Detection[]): Promise<void>;
+  /** Makes the batch and its detections visible, updates gaps, roll-ups and the appliance, in one transaction. */
+  finish(id: number, f: { newRecords: number; detections: number; now: number }): Promise<Batch>;
+  /** Drops a batch begun and found bad: its row and the detections written so far. */
+  discard(id: number): Promise<void>;
+  /** Drops what an ingest interrupted by a crash left: its batch row and detections. Returns how many. */
+  abandonUnfinished(): Promise<number>;
+  list(applianceId: string, limit: number): Promise<Batch[]>;
+  gaps(applianceId: string, limit: number): Promise<Gap[]>;
+  quarantined(q: { applianceId: string | null; account: string; name: string; reason: string; at: number }): Promise<void>;
+  quarantineList(limit: number): Promise<Array<{ applianceId: string | null; account: string; name: string; reason: string; at: number }>>;
+}
+
+export interface DetectionStore {
+  search(q: DetectionQuery): Promise<Detection[]>;
+  /** Days as YYYY-MM-DD (UTC), inclusive. */
+  rollups(fromDay: string, untilDay: string, applianceId?: string): Promise<DailyRollup[]>;
+  /** Detections per appliance since a time (fleet page). */
+  countsSince(since: number): Promise<Map<string, number>>;
+}
+
+export interface AlertStore {
+  open(applianceId: string, kind: AlertKind, now: number, detail: string): Promise<Alert>;
+  current(applianceId: string, kind: AlertKind): Promise<Alert | undefined>;
+  allOpen(): Promise<Alert[]>;
+  notified(id: number, now: number): Promise<void>;
+  close(id: number, now: number): Promise<void>;
+  history(applianceId: string, limit: number): Promise<Alert[]>;
+}
+
+export interface MaintenanceStore {
+  add(w: Omit<MaintenanceWindow, 'id'>): Promise<MaintenanceWindow>;
+  remove(id: number): Promise<boolean>;
+  /** Windows not yet over at `now`. */
+  list(now: number): Promise<MaintenanceWindow[]>;
+}
+
+export interface NotificationQueue {
+  /** False when the queue holds `limit` messages already (the caller counts the drop). */
+  push(channel: QueuedNotification['channel'], body: string, now: number, limit: number): Promise<boolean>;
+  /** Removes the oldest waiting message; false when there is none. */
+  dropOldest(): Promise<boolean>;
+  due(now: number, limit: number): Promise<QueuedNotification[]>;
+  done(id: number): Promise<void>;
+  retry(id: number, nextAt: number, error: string): Promise<void>;
+  size(): Promise<number>;
+}
+
+export interface CounterStore {
+  add(name: string, n: number): Promise<void>;
+  all(): Promise<Record<string, number>>;
+}
+
+export interface Store {
+  readonly accounts: AccountStore;
+  readonly appliances: ApplianceStore;
+  readonly batches: BatchStore;
+  readonly detections: DetectionStore;
+  readonly alerts: AlertStore;
+  readonly maintenance: MaintenanceStore;
+  readonly queue: NotificationQueue;
+  readonly counters: CounterStore;
+  /** Drops heartbeat buckets, detections and roll-ups older than `before`. */
+  prune(before: number): Promise<void>;
+  close(): Promise<void>;
+}

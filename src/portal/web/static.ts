@@ -1,0 +1,176 @@
+// The pages' one style sheet and one script, served from /static/ because
+// the Content-Security-Policy allows no inline style or script (and so no
+// style="" attributes either: every look is a class here). Their paths carry
+// a hash of their content, so a browser may keep them for good and still
+// never runs an old script against a new page.
+
+import crypto from 'node:crypto';
+
+export const CSS = `
+:root { --ink: #1e293b; --muted: #64748b; --line: #e2e8f0; --bg: #f8fafc; --accent: #2563eb; }
+* { box-sizing: border-box; }
+html { font: 13px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "DejaVu Sans", sans-serif; color: var(--ink); background: var(--bg); }
+body { margin: 0; }
+a { color: var(--accent); text-decoration: none; }
+a:hover { text-decoration: underline; }
+h1 { font-size: 18px; margin: 0 0 12px; font-weight: 600; }
+h2 { font-size: 14px; margin: 0 0 8px; font-weight: 600; }
+code, .mono { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, "DejaVu Sans Mono", monospace; font-size: 12px; }
+.muted { color: var(--muted); }
+.small { font-size: 11px; }
+.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.nowrap { white-space: nowrap; }
+.wrap { overflow-wrap: anywhere; }
+
+header.top { display: flex; align-items: center; gap: 24px; padding: 0 16px; height: 44px; background: #0f172a; color: #e2e8f0; }
+header.top .brand { font-weight: 700; letter-spacing: .02em; color: #fff; }
+header.top nav { display: flex; gap: 4px; }
+header.top nav a { color: #cbd5e1; padding: 6px 10px; border-radius: 4px; }
+header.top nav a:hover { background: #1e293b; text-decoration: none; }
+header.top nav a[aria-current="page"] { background: #334155; color: #fff; }
+header.top .who { margin-left: auto; display: flex; align-items: center; gap: 12px; }
+header.top .who .muted { color: #94a3b8; }
+form.inline { display: inline; margin: 0; }
+button.link { background: none; border: 0; padding: 0; color: #93c5fd; cursor: pointer; font: inherit; }
+button.link:hover { text-decoration: underline; }
+
+main { padding: 16px; max-width: 1600px; margin: 0 auto; }
+section.card, .card { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 12px 14px; margin-bottom: 14px; }
+.grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(300px, 1fr)); gap: 14px; margin-bottom: 14px; }
+.grid > .card { margin-bottom: 0; }
+.head { display: flex; align-items: baseline; gap: 12px; flex-wrap: wrap; margin-bottom: 12px; }
+.head h1 { margin: 0; }
+
+table { border-collapse: collapse; width: 100%; background: #fff; }
+th, td { padding: 5px 7px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: middle; }
+th { font-size: 11px; font-weight: 600; text-transform: uppercase; letter-spacing: .03em; color: var(--muted); background: #f1f5f9; white-space: nowrap; }
+tbody tr:hover { background: #f8fafc; }
+.table { border: 1px solid var(--line); border-radius: 6px; overflow-x: auto; margin-bottom: 14px; }
+.table table { border: 0; }
+td.id { white-space: nowrap; font-weight: 600; }
+td.id .sub { font-weight: 400; }
+td.host { white-space: nowrap; }
+td.threat { max-width: 300px; overflow-wrap: anywhere; }
+td.spark { width: 124px; padding-top: 2px; padding-bottom: 2px; }
+td.num .sub { text-align: right; }
+td.spark svg { display: block; }
+.sub { display: block; color: var(--muted); font-size: 11px; }
+.empty { padding: 16px; color: var(--muted); text-align: center; background: #fff; }
+
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 14px; margin: 0; }
+dl.facts dt { color: var(--muted); }
+dl.facts dd { margin: 0; overflow-wrap: anywhere; }
+
+.badge { display: inline-block; padding: 1px 8px; border-radius: 999px; font-size: 11px; font-weight: 600; line-height: 18px; white-space: nowrap; border: 1px solid transparent; }
+.state-online { background: #dcfce7; color: #166534; border-color: #bbf7d0; }
+.state-late { background: #fef3c7; color: #92400e; border-color: #fde68a; }
+.state-silent { background: #fee2e2; color: #991b1b; border-color: #fecaca; }
+.state-offline { background: #e5e7eb; color: #374151; border-color: #d1d5db; }
+.state-never-seen { background: #e0e7ef; color: #3b4a63; border-color: #cbd5e1; }
+.state-retired { background: transparent; color: #94a3b8; border: 1px dashed #cbd5e1; }
+tr.retired td { color: #94a3b8; }
+.sev { font-variant-numeric: tabular-nums; min-width: 26px; text-align: center; }
+.sev-low { background: #e0f2fe; color: #075985; }
+.sev-medium { background: #fef3c7; color: #92400e; }
+.sev-high { background: #ffedd5; color: #9a3412; border-color: #fed7aa; }
+.sev-very-high { background: #fee2e2; color: #991b1b; border-color: #fecaca; }
+.warn { color: #b91c1c; font-weight: 600; }
+.cnc { color: #991b1b; font-weight: 600; }
+
+.summary { display: flex; gap: 10px; flex-wrap: wrap; margin-bottom: 14px; }
+.summary a { display: block; min-width: 110px; padding: 8px 12px; background: #fff; border: 1px solid var(--line); border-left-width: 4px; border-radius: 6px; color: var(--ink); }
+.summary a:hover { text-decoration: none; background: #f1f5f9; }
+.summary a[aria-current="true"] { outline: 2px solid var(--accent); }
+.summary .n { display: block; font-size: 20px; font-weight: 700; line-height: 1.1; }
+.summary .l { font-size: 11px; color: var(--muted); text-transform: uppercase; letter-spacing: .03em; }
+.summary .s-all { border-left-color: #334155; }
+.summary .s-online { border-left-color: #22c55e; }
+.summary .s-late { border-left-color: #f59e0b; }
+.summary .s-silent { border-left-color: #ef4444; }
+.summary .s-offline { border-left-color: #9ca3af; }
+.summary .s-never-seen { border-left-color: #94a3b8; }
+.summary .s-retired { border-left-color: #e2e8f0; }
+
+.alert-box { border: 1px solid #fecaca; background: #fef2f2; border-radius: 6px; padding: 10px 14px; margin-bottom: 14px; }
+.alert-box h2 { color: #991b1b; }
+.error { border: 1px solid #fecaca; background: #fef2f2; color: #991b1b; border-radius: 6px; padding: 8px 12px; margin-bottom: 12px; }
+.error ul { margin: 0; padding-left: 18px; }
+.notice { border: 1px solid #fde68a; background: #fffbeb; color: #92400e; border-radius: 6px; padding: 8px 12px; margin-bottom: 12px; }
+
+form.search { display: flex; flex-wrap: wrap; gap: 10px 14px; align-items: flex-end; }
+form.search label { display: flex; flex-direction: column; gap: 3px; font-size: 11px; color: var(--muted); font-weight: 600; }
+form.search select[name="appliance"] { max-width: 200px; }
+form.search input[name="host"], form.search input[name="threat"] { width: 150px; }
+input, select { font: inherit; font-weight: 400; padding: 5px 7px; border: 1px solid #cbd5e1; border-radius: 4px; background: #fff; color: var(--ink); }
+input[aria-invalid="true"], select[aria-invalid="true"] { border-color: #dc2626; background: #fef2f2; }
+button.primary { font: inherit; font-weight: 600; padding: 6px 14px; border-radius: 4px; border: 1px solid #1d4ed8; background: var(--accent); color: #fff; cursor: pointer; }
+button.primary:hover { background: #1d4ed8; }
+.actions { display: flex; gap: 12px; align-items: center; }
+.pager { display: flex; gap: 16px; align-items: center; margin: 8px 0 14px; }
+
+svg.timeline { display: block; width: 100%; height: auto; }
+.legend { display: flex; gap: 14px; font-size: 11px; color: var(--muted); margin-top: 6px; }
+.legend i { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 4px; vertical-align: -1px; }
+.legend .l-beat { background: #2563eb; }
+.legend .l-gap { background: #fecaca; border: 1px solid #dc2626; }
+.legend .l-before { background: #e2e8f0; }
+
+.login { max-width: 340px; margin: 72px auto; }
+.login form { display: flex; flex-direction: column; gap: 12px; }
+.login label { display: flex; flex-direction: column; gap: 4px; font-weight: 600; font-size: 12px; }
+.login input { padding: 7px 9px; }
+details.about summary { cursor: pointer; color: var(--muted); }
+details.about dl { margin-top: 10px; }
+`;
+
+/**
+ * The page refreshes itself: every few seconds it fetches itself again and
+ * swaps in the new main content, keeping the scroll position and any open
+ * <details>. When the login has expired the fetch lands on /login, and the
+ * page goes there. A hidden tab does not poll.
+ */
+export const JS = `'use strict';
+(function () {
+  var main = document.getElementById('main');
+  if (!main || !main.hasAttribute('data-refresh')) return;
+  var every = Math.max(2, Number(main.getAttribute('data-refresh')) || 10) * 1000;
+  var stamp = document.getElementById('refreshed');
+  var busy = false;
+  function say(text) { if (stamp) stamp.textContent = text; }
+  function tick() {
+    if (busy || document.hidden) return;
+    busy = true;
+    fetch(location.href, { credentials: 'same-origin', cache: 'no-store' }).then(function (r) {
+      if (r.redirected && new URL(r.url).pathname === '/login') { location.assign(r.url); return null; }
+      if (!r.ok) throw new Error('HTTP ' + r.status);
+      return r.text();
+    }).then(function (text) {
+      if (text === null) return;
+      var fresh = new DOMParser().parseFromString(text, 'text/html').getElementById('main');
+      if (!fresh) return;
+      var open = {};
+      main.querySelectorAll('details[id][open]').forEach(function (d) { open[d.id] = true; });
+      var next = document.importNode(fresh, true);
+      next.querySelectorAll('details[id]').forEach(function (d) { if (open[d.id]) d.setAttribute('open', ''); });
+      main.replaceWith(next);
+      main = next;
+      say('updated ' + new Date().toISOString().slice(11, 19) + ' UTC');
+    }).catch(function (e) {
+      say('not updated: ' + e.message);
+    }).finally(function () { busy = false; });
+  }
+  setInterval(tick, every);
+  document.addEventListener('visibilitychange', function () { if (!document.hidden) tick(); });
+})();
+`;
+
+const tag = (s: string) => crypto.createHash('sha256').update(s).digest('hex').slice(0, 12);
+
+export const CSS_PATH = `/static/app.css?v=${tag(CSS)}`;
+export const JS_PATH = `/static/app.js?v=${tag(JS)}`;
+
+/** What /static/ serves, by path (the version query is ignored: any version gets the current file). */
+export const FILES: ReadonlyMap<string, { type: string; body: Buffer }> = new Map([
+  ['/static/app.css', { type: 'text/css; charset=utf-8', body: Buffer.from(CSS) }],
+  ['/static/app.js', { type: 'text/javascript; charset=utf-8', body: Buffer.from(JS) }],
+]);

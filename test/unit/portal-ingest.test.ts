@@ -1,0 +1,185 @@
+// Ingest against the real SQLite store: what a batch must be to count, that
+// it counts once, what is kept of its detections, and what a crash leaves.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { Ingest } from '../../src/portal/ingest/ingest.ts';
+import { batchOf } from '../../src/portal/ingest/batch.ts';
+import { detectionOf } from '../../src/portal/ingest/detection.ts';
+import { eventTime } from '../../src/portal/ingest/event-time.ts';
+import type { Landed } from '../../src/portal/receive/landed.ts';
+import { SqliteStore } from '../../src/portal/store/sqlite/store.ts';
+import { CEF_LINE, LEEF_LINE, ndjson, PLAIN_LINE, writeBatch } from '../helpers/portal.ts';
+import { tmpdir } from '../helpers/tmp.ts';
+
+const ID = 'tda-01';
+const quiet = { info() {}, warn() {}, error() {} };
+
+function setup() {
+  const root = tmpdir('tmsp-portal-ingest-');
+  const incoming = path.join(root, 'incoming');
+  const store = new SqliteStore(path.join(root, 'portal.db'));
+  const outcomes: string[] = [];
+  const make = () => new Ingest(store, {
+    incoming, batches: path.join(root, 'batches'), quarantine: path.join(root, 'quarantine'), maxBatchBytes: 1 << 20, log: quiet,
+    onOutcome: (o) => outcomes.push(o.kind === 'quarantined' ? `quarantined: ${o.reason}` : o.kind),
+  });
+  const acct = (a: string) => path.join(incoming, a);
+  const land = (ingest: Ingest, account: string, b: { relPath: string; file: string }): Landed => {
+    const l: Landed = { account, via: 'sftp', relPath: b.relPath, file: b.file };
+    ingest.landed(l);
+    return l;
+  };
+  return { root, store, outcomes, make, acct, land };
+}
+
+const lines = (n: number, from = 0) => Array.from({ length: n }, (_, i) => (i % 3 === 0 ? CEF_LINE(from + i) : i % 3 === 1 ? LEEF_LINE(from + i) : PLAIN_LINE(from + i)));
+
+describe('portal ingest', () => {
+  it('keeps a batch once: records, detections, roll-ups; a re-send changes nothing', async () => {
+    const s = setup();
+    const ingest = s.make();
+    await ingest.start();
+    const b = writeBatch(s.acct('acme'), ID, 1, lines(30));
+    const copy = fs.readFileSync(b.file);
+    s.land(ingest, 'acme', b);
+    await ingest.idle();
+    expect(s.outcomes).toEqual(['ingested']);
+    const a = (await s.store.appliances.get(ID))!;
+    expect([a.account, a.batches, a.records, a.detections]).toEqual(['acme', 1, 30, 20]);
+    expect(fs.existsSync(path.join(s.root, 'batches', ID, path.basename(b.file)))).toBe(true);
+    expect(fs.existsSync(b.file)).toBe(false);
+    const found = await s.store.detections.search({ limit: 100 });
+    expect(found).toHaveLength(20);
+    const cef = found.find((d) => d.format === 'cef')!;
+    expect(cef).toMatchObject({ threat: 'Windows Remote Management Service Detected - HTTP', severity: 8, dstHost: '216.52.115.2', dstPort: 80,
+      protocol: 'HTTP', action: 'not blocked', cnc: false, time: Date.UTC(2026, 2, 9, 9, 5, 21) });
+    const leef = found.find((d) => d.format === 'leef')!;
+    expect(leef).toMatchObject({ threat: 'Malware URL requested - Type 1', severity: 6, category: 'MALWARE', cnc: true, cncAddress: 'evil.example' });
+    const roll = await s.store.detections.rollups('2026-03-09', '2026-03-09');
+    expect(roll.reduce((n, r) => n + r.count, 0)).toBe(20);
+
+    fs.mkdirSync(path.dirname(b.file), { recursive: true });
+    fs.writeFileSync(b.file, copy);
+    s.land(ingest, 'acme', b);
+    await ingest.idle();
+    expect(s.outcomes).toEqual(['ingested', 'duplicate']);
+    expect((await s.store.appliances.get(ID))!.records).toBe(30);
+    expect(await s.store.detections.search({ limit: 100 })).toHaveLength(20);
+    await ingest.stop();
+    await s.store.close();
+  });
+
+  it('quarantines what is not what its name says, and keeps nothing of it', async () => {
+    const s = setup();
+    const ingest = s.make();
+    await ingest.start();
+    const good = zlib.gzipSync(ndjson(lines(10)));
+    const cases: Array<[string, Buffer, number]> = [
+      ['not gzip', Buffer.from(ndjson(lines(10))), 10],
+      ['truncated', good.subarray(0, good.length - 9), 10],
+      ['too few records', good, 11],
+      ['too many records', good, 9],
+      ['not records', zlib.gzipSync('hello\nworld\n'), 2],
+    ];
+    let first = 100;
+    for (const [, raw, count] of cases) {
+      s.land(ingest, 'acme', writeBatch(s.acct('acme'), ID, first, [], { lastSeq: first + count - 1, raw }));
+      first += 100;
+    }
+    await ingest.idle();
+    expect(s.outcomes).toEqual([
+      expect.stringMatching(/^quarantined: not a complete gzip stream/),
+      expect.stringMatching(/^quarantined: not a complete gzip stream/),
+      'quarantined: 10 records, the name\'s range says 11',
+      'quarantined: more records than the name\'s range (9)',
+      'quarantined: record 500 is not a record',
+    ]);
+    expect((await s.store.appliances.get(ID))!.batches).toBe(0);
+    expect(await s.store.detections.search({ limit: 10 })).toEqual([]);
+    expect(await s.store.batches.quarantineList(10)).toHaveLength(5);
+    expect(fs.readdirSync(path.join(s.root, 'quarantine', 'acme', ID))).toHaveLength(5);
+    await ingest.stop();
+    await s.store.close();
+  });
+
+  it('refuses another account\'s appliance, and names that are not batches', async () => {
+    const s = setup();
+    const ingest = s.make();
+    await ingest.start();
+    s.land(ingest, 'acme', writeBatch(s.acct('acme'), ID, 1, lines(3)));
+    await ingest.idle();
+    s.land(ingest, 'intruder', writeBatch(s.acct('intruder'), ID, 4, lines(3)));
+    const stray = path.join(s.acct('acme'), 'notes.txt');
+    fs.writeFileSync(stray, 'x');
+    s.land(ingest, 'acme', { relPath: 'notes.txt', file: stray });
+    await ingest.idle();
+    expect(s.outcomes).toEqual(['ingested', `quarantined: appliance ${ID} belongs to another account`, 'ignored']);
+    expect((await s.store.appliances.get(ID))!.records).toBe(3);
+    expect(batchOf('upload/../x/1-2.ndjson.gz')).toMatchObject({ applianceId: 'x' });
+    expect(batchOf('upload/a b/1-2.ndjson.gz')).toBeUndefined();
+    expect(batchOf('upload/x/2-1.ndjson.gz')).toBeUndefined();
+    await ingest.stop();
+    await s.store.close();
+  });
+
+  it('records gaps between ranges and fills them; overlapping records are not kept twice', async () => {
+    const s = setup();
+    const ingest = s.make();
+    await ingest.start();
+    s.land(ingest, 'acme', writeBatch(s.acct('acme'), ID, 1, lines(10)));
+    s.land(ingest, 'acme', writeBatch(s.acct('acme'), ID, 21, lines(10, 20)));
+    s.land(ingest, 'acme', writeBatch(s.acct('acme'), ID, 41, lines(10, 40)));
+    await ingest.idle();
+    expect((await s.store.batches.gaps(ID, 10)).map((g) => [g.firstSeq, g.lastSeq])).toEqual([[31, 40], [11, 20]]);
+    // 6-25 overlaps 1-10 and 21-30: only 11-20 are new, and the first gap closes.
+    s.land(ingest, 'acme', writeBatch(s.acct('acme'), ID, 6, lines(20, 5)));
+    await ingest.idle();
+    expect((await s.store.batches.gaps(ID, 10)).map((g) => [g.firstSeq, g.lastSeq])).toEqual([[31, 40]]);
+    const a = (await s.store.appliances.get(ID))!;
+    expect(a.records).toBe(40);
+    const seqs = (await s.store.detections.search({ limit: 1000 })).map((d) => d.seq).sort((x, y) => x - y);
+    expect(new Set(seqs).size).toBe(seqs.length);
+    await ingest.stop();
+    await s.store.close();
+  });
+
+  it('after a crash mid-ingest, drops the half-written batch and ingests the file again, once', async () => {
+    const s = setup();
+    const b = writeBatch(s.acct('acme'), ID, 1, lines(9));
+    // What a crash leaves: a batch begun with some detections written, never finished; the file still in incoming.
+    await s.store.appliances.claim(ID, 'acme', Date.now());
+    const begun = await s.store.batches.begin({ applianceId: ID, name: path.basename(b.file), via: 'sftp', size: 1, receivedAt: 1, firstSeq: 1, lastSeq: 9 });
+    if (begun.kind !== 'new') throw new Error('expected a new batch');
+    await s.store.batches.addDetections(begun.id, [detectionOf(CEF_LINE(1), ID, 1, 0)!]);
+    expect(await s.store.detections.search({ limit: 10 })).toEqual([]);
+    const ingest = s.make();
+    await ingest.start();
+    await ingest.idle();
+    expect(s.outcomes).toEqual(['ingested']);
+    expect((await s.store.appliances.get(ID))!).toMatchObject({ batches: 1, records: 9, detections: 6 });
+    expect(await s.store.detections.search({ limit: 10 })).toHaveLength(6);
+    await ingest.stop();
+    await s.store.close();
+  });
+});
+
+describe('detection fields', () => {
+  it('reads event times as Deep Discovery writes them', () => {
+    expect(eventTime('Mar 09 2015 17:05:21 GMT+08:00')).toBe(Date.UTC(2015, 2, 9, 9, 5, 21));
+    expect(eventTime('Jan 18 2023 10:49:39 GMT+00:00')).toBe(Date.UTC(2023, 0, 18, 10, 49, 39));
+    expect(eventTime('1426000000000')).toBe(1426000000000);
+    expect(eventTime('yesterday')).toBeUndefined();
+    expect(eventTime('Foo 09 2015 17:05:21')).toBeUndefined();
+  });
+
+  it('keeps a hostile line\'s fields as bounded text, and ignores lines that are not detections', () => {
+    const d = detectionOf(`CEF:0|Trend Micro|DDI|1|9|<script>alert(1)</script>|high|src=${'a'.repeat(5000)} spt=99999`, ID, 1, 5)!;
+    expect(d).toMatchObject({ threat: '<script>alert(1)</script>', severity: 8, srcPort: null, time: 5 });
+    expect(d.srcHost!.length).toBe(512);
+    expect(detectionOf(PLAIN_LINE(1), ID, 1, 0)).toBeUndefined();
+    expect(detectionOf('\u0000\uffff garbage', ID, 1, 0)).toBeUndefined();
+  });
+});
