@@ -30,22 +30,12 @@ export interface Rendered {
   html?: string;
 }
 
-/** One queued message (its JSON is the queue row's body). */
-export interface Outgoing extends Rendered {
-  kind: NoticeKind;
+/** One queued message (its JSON is the queue row's body): the notice as rendered, where it goes, and its link. */
+export interface Outgoing extends Rendered, Omit<Notice, 'recipients'> {
   /** E-mail only: the envelope's recipients, fixed when the notice was sent. */
   to?: string[];
   /** The appliance's page, or the portal's when the notice concerns no appliance. */
   url: string;
-  applianceId: string | null;
-  hostname: string | null;
-  product: string | null;
-  model: string | null;
-  account: string | null;
-  at: number;
-  lastHeartbeatAt: number | null;
-  since: number | null;
-  detail: string;
 }
 
 /**

@@ -9,6 +9,7 @@
 import type http from 'node:http';
 import https from 'node:https';
 import type net from 'node:net';
+import { listen } from '../../core/listen.ts';
 import type { Logins } from '../accounts/logins.ts';
 import type { Store } from '../store/store.ts';
 import { appliancePage } from './pages/appliance.ts';
@@ -95,13 +96,7 @@ export class WebServer {
     });
     server.maxConnections = 256;
     server.on('tlsClientError', () => { /* a failed handshake concerns the client only */ });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.o.port, this.o.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listen(server, this.o.port, this.o.host, 'the web pages');
     this.server = server;
     this.o.log.info({ host: this.o.host, port: this.port }, 'web pages listening');
   }
