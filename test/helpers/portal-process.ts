@@ -5,16 +5,11 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { PortalFacts } from '../../src/portal/daemon/portal.ts';
-import { until } from './agent.ts';
+import { until, type CliResult } from './agent.ts';
 
 export const PORTAL = path.resolve('dist/tmsp-portal.cjs');
 
-export interface PortalCliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-  json: any;
-}
+export type PortalCliResult = CliResult;
 
 export function portalCli(configFile: string, args: string[], stdin?: string): PortalCliResult {
   const r = spawnSync(process.execPath, [PORTAL, '--config', configFile, ...args], { input: stdin ?? '', encoding: 'utf8', timeout: 60_000 });
