@@ -44,4 +44,14 @@ describe('npx tmsp-agent, as the README says', () => {
     const st = await until(() => { const s = status(); return s?.ingest.records === 1 && s; }, 20_000, 'the line in status');
     expect(st.ingest.sources.find((s: { kind: string }) => s.kind === 'unix')).toMatchObject({ records: 1 });
   });
+
+  it('npx tmsp-portal runs the portal\'s command line on the pinned Node', () => {
+    const dir = tmpdir();
+    const file = path.join(dir, 'portal.json');
+    fs.writeFileSync(file, JSON.stringify({ portal: { dataDir: path.join(dir, 'data') } }));
+    const v = spawnSync('npx', ['--no-install', 'tmsp-portal', '--json', 'version'], { encoding: 'utf8', timeout: 60_000 });
+    expect(JSON.parse(v.stdout)).toMatchObject({ ok: true, node: process.version });
+    const r = spawnSync('npx', ['--no-install', 'tmsp-portal', '--config', file, '--json', 'appliances'], { encoding: 'utf8', timeout: 60_000 });
+    expect(JSON.parse(r.stdout), r.stderr).toEqual({ ok: true, appliances: [] });
+  });
 });

@@ -5,7 +5,9 @@
 // online by its heartbeats; killed, it must turn silent.
 
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { chromium } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, until, type RunningAgent } from '../helpers/agent.ts';
 import { CEF_LINE, LEEF_LINE, PLAIN_LINE } from '../helpers/portal.ts';
@@ -121,19 +123,30 @@ describe('agent → portal', () => {
     expect(found.recentBatches.every((b: { via: string }) => b.via === 'https')).toBe(true);
   });
 
-  it('a killed agent turns its appliance late, then silent; its return makes it online', async () => {
+  it('a killed agent turns its appliance offline, then silent, on the fleet page an administrator watches; its return makes it online', async () => {
     const id = 'tda-kill-01';
     const a = await agentFor(id, tmsp('ssh'));
     await until(() => portal.appliance(id)?.state === 'online', 20_000, 'online');
-    await a.stop('SIGKILL');
-    agent = undefined;
-    const seen = new Set<string>();
-    await until(() => {
-      const st = portal.appliance(id)?.state as string;
-      seen.add(st);
-      return st === 'silent';
-    }, 40_000, 'silent');
-    expect(seen.has('offline') || seen.has('late')).toBe(true);
+    expect(portal.cli(['account', 'add', 'admin', '--role', 'admin', '--password-stdin'], 'admin-secret-1\n').code).toBe(0);
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+    try {
+      const page = await (await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } })).newPage();
+      await page.goto(`https://127.0.0.1:${portal.facts.listeners.web}/`);
+      await page.fill('input[name=user]', 'admin');
+      await page.fill('input[name=password]', 'admin-secret-1');
+      await Promise.all([page.waitForURL((u) => u.pathname === '/'), page.click('button[type=submit]')]);
+      const badge = page.locator(`tr[data-id="${id}"] .badge`);
+      expect(await badge.getAttribute('data-state')).toBe('online');
+      await a.stop('SIGKILL');
+      agent = undefined;
+      // The page refreshes itself: no reload, the administrator only watches.
+      await page.locator(`tr[data-id="${id}"] .badge[data-state="offline"]`).waitFor({ timeout: 20_000 });
+      await page.locator(`tr[data-id="${id}"] .badge[data-state="silent"]`).waitFor({ timeout: 40_000 });
+      await page.screenshot({ path: path.join(process.env.TMSP_SCREENS ?? os.tmpdir(), 'fleet-silent-after-kill.png'), fullPage: true });
+    } finally {
+      await browser.close();
+    }
+    expect(portal.appliance(id).state).toBe('silent');
     const b = await agentFor(id, tmsp('ssh'));
     await until(() => portal.appliance(id)?.state === 'online', 20_000, 'online again');
     const alerts = portal.appliance(id).alerts as Array<{ kind: string; closedAt: string | null }>;
