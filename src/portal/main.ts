@@ -19,7 +19,7 @@ async function main(argv: string[]): Promise<number> {
       options: {
         config: { type: 'string' }, dev: { type: 'boolean' }, json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'V' },
-        role: { type: 'string' }, 'password-stdin': { type: 'boolean' },
+        role: { type: 'string' }, 'password-stdin': { type: 'boolean' }, hours: { type: 'string' }, reason: { type: 'string' },
       },
     });
     const [cmd, ...rest] = values.version && positionals.length === 0 ? ['version'] : positionals;
@@ -43,6 +43,8 @@ async function main(argv: string[]): Promise<number> {
         return await appliancesCommand(ctx, out);
       case 'appliance':
         return await applianceCommand(ctx, out, rest);
+      case 'maintenance':
+        return await (await import('./cli/maintenance.ts')).maintenanceCommand(ctx, out, rest, { hours: values.hours, reason: values.reason });
       case 'notify':
         return await (await import('./cli/notify.ts')).notifyCommand(ctx, out, rest);
       default:

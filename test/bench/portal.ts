@@ -15,7 +15,8 @@ import { classify } from '../../src/parse/index.ts';
 import { encodeRecord, sourcePrefix } from '../../src/protocol/record.ts';
 import { until } from '../helpers/agent.ts';
 import { portalSettings, RunningPortal } from '../helpers/portal-process.ts';
-import { cpuSeconds, memory, RssSampler } from './proc.ts';
+import { SqliteStore } from '../../src/portal/store/sqlite/store.ts';
+import { cpuSeconds, median, memory, RssSampler } from './proc.ts';
 import { workload } from './workload.ts';
 
 const ACCOUNT = 'bench';
@@ -151,6 +152,60 @@ async function heartbeats(say: (s: string) => void, clients: number, seconds: nu
   return { ...out, silent };
 }
 
+/**
+ * What a monthly report reads: a month of daily roll-ups of many appliances
+ * (written as ingest writes them, in batches' own transactions), and a
+ * detection search page over a store of a million detections.
+ */
+async function reads(say: (s: string) => void, appliances: number, detections: number): Promise<Record<string, unknown>> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tmsp-bench-portal-'));
+  const store = new SqliteStore(path.join(dir, 'portal.db'));
+  const day0 = Date.UTC(2026, 10, 1);
+  const threats = ['Log4Shell exploit attempt', 'Mirai scanning', 'C&C callback', 'SMB brute force', 'URL_DETECTION', 'Emotet download'];
+  const per = Math.ceil(detections / (appliances * 30));
+  let seq = 0;
+  for (let a = 0; a < appliances; a++) {
+    const id = `tda-${String(a).padStart(4, '0')}`;
+    await store.appliances.claim(id, ACCOUNT, day0);
+    for (let d = 0; d < 30; d++) {
+      const begun = await store.batches.begin({ applianceId: id, name: `${d}`, via: 'sftp', size: 1, receivedAt: day0 + d * 86_400_000,
+        firstSeq: d * per + 1, lastSeq: (d + 1) * per });
+      if (begun.kind !== 'new') throw new Error('expected a new batch');
+      const rows = Array.from({ length: per }, (_, i) => ({
+        time: day0 + d * 86_400_000 + i * 1000, applianceId: id, seq: d * per + i + 1, format: 'cef' as const, eventId: '1539',
+        threat: threats[(i * 7 + a) % threats.length]!, severity: [2, 4, 6, 8][i % 4]!, category: i % 3 ? 'network' : 'email',
+        srcHost: `10.0.${a % 250}.${i % 250}`, srcPort: 40000 + (i % 1000), dstHost: `203.0.113.${i % 200}`, dstPort: 443,
+        protocol: 'HTTPS', action: 'not blocked', cnc: i % 10 === 0, cncAddress: i % 10 === 0 ? 'c2.example' : null,
+      }));
+      await store.batches.addDetections(begun.id, rows);
+      await store.batches.finish(begun.id, { newRecords: per, detections: per, now: day0 + d * 86_400_000 });
+      seq += per;
+    }
+  }
+  const time = async <T>(fn: () => Promise<T>): Promise<{ ms: number; v: T }> => {
+    const runs: number[] = [];
+    let v!: T;
+    for (let i = 0; i < 5; i++) {
+      const t = process.hrtime.bigint();
+      v = await fn();
+      runs.push(Number(process.hrtime.bigint() - t) / 1e6);
+    }
+    return { ms: median(runs), v };
+  };
+  const month = await time(() => store.detections.rollups('2026-11-01', '2026-11-30'));
+  const one = await time(() => store.detections.rollups('2026-11-01', '2026-11-30', 'tda-0007'));
+  const first = await time(() => store.detections.search({ limit: 50 }));
+  const deep = await time(() => store.detections.search({ limit: 50, minSeverity: 8, host: '203.0.113.7' }));
+  await store.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+  const out = { appliances, detections: seq, rollupRows: month.v.length, monthMs: month.ms, oneApplianceMonthMs: one.ms, searchPageMs: first.ms,
+    filteredSearchPageMs: deep.ms };
+  say(`portal reads: ${seq.toLocaleString('en')} detections of ${appliances} appliances over 30 days: a month's roll-ups ` +
+    `(${month.v.length.toLocaleString('en')} rows) in ${month.ms.toFixed(1)} ms, one appliance's month in ${one.ms.toFixed(1)} ms; ` +
+    `a search page of 50 in ${first.ms.toFixed(1)} ms, by host and severity in ${deep.ms.toFixed(1)} ms (medians of 5)`);
+  return out;
+}
+
 export async function benchPortal(say: (s: string) => void): Promise<Record<string, unknown>> {
-  return { ingest: await ingest(say, 20, 50_000), heartbeats: await heartbeats(say, 50, 10) };
+  return { ingest: await ingest(say, 20, 50_000), heartbeats: await heartbeats(say, 50, 10), reads: await reads(say, 100, 1_000_000) };
 }

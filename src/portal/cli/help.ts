@@ -14,6 +14,10 @@ commands:
   appliances                   every appliance: state, last heartbeat, last batch, spool, drops
   appliance show ID            one appliance: registration, heartbeats, batches, gaps, alerts
   appliance retire ID          stop watching it: no more states or notifications
+  maintenance add ID|all --hours N [--reason TEXT]
+                               hold notices about one appliance (or all) back for N hours from now
+  maintenance list             windows now or ahead
+  maintenance remove N         end a window
   notify test                  send a test notification by every configured channel, and wait for the answer
   version                      the program's version
 

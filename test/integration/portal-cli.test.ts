@@ -1,0 +1,83 @@
+// The portal's command line as an administrator uses it: accounts,
+// appliances, maintenance windows, and what bad input gets (the field or
+// argument named, its rule, a non-zero exit, nothing written).
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { portalCli } from '../helpers/portal-process.ts';
+import { tmpdir } from '../helpers/tmp.ts';
+
+function setup(doc: Record<string, unknown> = {}) {
+  const dir = tmpdir('tmsp-portal-cli-');
+  const file = path.join(dir, 'portal.json');
+  fs.writeFileSync(file, JSON.stringify({ portal: { dataDir: path.join(dir, 'data') }, ...doc }));
+  return { dir, file, cli: (args: string[], stdin?: string) => portalCli(file, ['--json', ...args], stdin) };
+}
+
+describe('tmsp-portal account', () => {
+  it('adds, lists, changes and removes accounts; keeps only scrypt hashes; never prints a given password', async () => {
+    const p = setup();
+    expect(p.cli(['account', 'add', 'acme', '--password-stdin'], 'acme-secret-1\n').json).toEqual({ ok: true, account: 'acme', role: 'appliance' });
+    const made = p.cli(['account', 'add', 'admin', '--role', 'admin']);
+    expect(made.json).toMatchObject({ ok: true, account: 'admin', role: 'admin' });
+    expect(made.json.password).toMatch(/^[A-Za-z0-9_-]{20}$/);
+    const list = p.cli(['account', 'list']);
+    expect(list.json.accounts.map((a: { name: string; role: string }) => [a.name, a.role])).toEqual([['acme', 'appliance'], ['admin', 'admin']]);
+    expect(list.stdout).not.toMatch(/secret|scrypt/);
+    expect(p.cli(['account', 'passwd', 'acme', '--password-stdin'], 'acme-secret-2\n').json).toEqual({ ok: true, account: 'acme' });
+    const db = fs.readFileSync(path.join(p.dir, 'data', 'portal.db'));
+    expect(db.includes('acme-secret')).toBe(false);
+    expect(db.includes('scrypt$16384$8$1$')).toBe(true);
+    expect((fs.statSync(path.join(p.dir, 'data', 'portal.db')).mode & 0o777)).toBe(0o600);
+    expect(p.cli(['account', 'add', 'acme', '--password-stdin'], 'acme-secret-3\n')).toMatchObject({ code: 2 });
+    expect(p.cli(['account', 'remove', 'acme']).json).toEqual({ ok: true, account: 'acme', removed: true });
+    expect(p.cli(['account', 'remove', 'acme'])).toMatchObject({ code: 9, json: { ok: false, error: { code: 'E_NOT_FOUND' } } });
+  });
+
+  it('refuses bad names and passwords, naming the rule, and writes nothing', () => {
+    const p = setup();
+    const bad = p.cli(['account', 'add', '../evil', '--password-stdin'], 'long-enough-1\n');
+    expect(bad.code).toBe(2);
+    expect(bad.json.error.message).toMatch(/account name must be 1-64 characters of letters, digits/);
+    const short = p.cli(['account', 'add', 'acme', '--password-stdin'], 'short\n');
+    expect(short.code).toBe(2);
+    expect(short.json.error.message).toBe('password must be 8-128 printable ASCII characters');
+    expect(p.cli(['account', 'list']).json.accounts).toEqual([]);
+  });
+});
+
+describe('tmsp-portal appliances, appliance, maintenance, notify, status', () => {
+  it('answer with the agent\'s JSON and exit codes', () => {
+    const p = setup();
+    expect(p.cli(['appliances']).json).toEqual({ ok: true, appliances: [] });
+    expect(p.cli(['appliance', 'show', 'nope'])).toMatchObject({ code: 9, json: { error: { code: 'E_NOT_FOUND' } } });
+    expect(p.cli(['appliance', 'retire', 'nope']).code).toBe(9);
+    expect(p.cli(['status'])).toMatchObject({ code: 3, json: { ok: false, error: { code: 'E_DAEMON_DOWN' } } });
+    expect(p.cli(['notify', 'test'])).toMatchObject({ code: 8, json: { error: { code: 'E_NOT_CONFIGURED' } } });
+    expect(p.cli(['frobnicate'])).toMatchObject({ code: 2, json: { error: { code: 'E_USAGE' } } });
+  });
+
+  it('keeps maintenance windows, and refuses a bad one naming the argument', () => {
+    const p = setup();
+    const w = p.cli(['maintenance', 'add', 'all', '--hours', '2', '--reason', 'firmware update']);
+    expect(w.json).toMatchObject({ ok: true, window: { id: 1, appliance: 'all', reason: 'firmware update' } });
+    expect(Date.parse(w.json.window.end) - Date.parse(w.json.window.start)).toBe(2 * 3_600_000);
+    expect(p.cli(['maintenance', 'list']).json.windows).toHaveLength(1);
+    expect(p.cli(['maintenance', 'add', 'all', '--hours', '0'])).toMatchObject({ code: 2 });
+    expect(p.cli(['maintenance', 'add', 'all', '--hours', '0']).json.error.message).toMatch(/--hours must be a number of hours above 0/);
+    expect(p.cli(['maintenance', 'add', 'no-such-appliance', '--hours', '1']).code).toBe(9);
+    expect(p.cli(['maintenance', 'remove', '1']).json).toEqual({ ok: true, window: 1, removed: true });
+    expect(p.cli(['maintenance', 'list']).json.windows).toEqual([]);
+  });
+
+  it('refuses a configuration that breaks a rule, naming the field and the rule', () => {
+    const p = setup({ fleet: { silentIntervals: 1 }, web: { port: 70000 } });
+    const r = p.cli(['appliances']);
+    expect(r.code).toBe(2);
+    expect(r.json.error.code).toBe('E_CONFIG_INVALID');
+    expect(r.json.error.message).toMatch(/web\.port/);
+    expect(r.json.error.message).toMatch(/from 0 to 65535/);
+    expect(fs.existsSync(path.join(p.dir, 'data'))).toBe(false);
+  });
+});
