@@ -10,7 +10,7 @@
 // board's init script and unit set the environment: it does not re-execute
 // itself (an emulator without binfmt_misc, as in the ARM tests, cannot).
 
-import sea from 'node:sea';
+import { reexecWith } from '../core/reexec.ts';
 
 export const DAEMON_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1', '--max-old-space-size=96'];
 
@@ -21,15 +21,7 @@ export const DAEMON_ENV: Readonly<Record<string, string>> = {
   MALLOC_ARENA_MAX: '2',
 };
 
-function tuned(): boolean {
-  return DAEMON_NODE_FLAGS.every((f) => process.execArgv.includes(f)) &&
-    Object.entries(DAEMON_ENV).every(([k, v]) => process.env[k] === v);
-}
-
 /** Replace this process with a tuned one, unless it already is (or cannot be). */
 export function ensureTunedRuntime(): void {
-  if (tuned() || process.env.TMSP_AGENT_UNTUNED === '1' || typeof process.execve !== 'function') return;
-  if (sea.isSea()) return;
-  const env = { ...process.env, ...DAEMON_ENV } as Record<string, string>;
-  process.execve(process.execPath, [process.execPath, ...process.execArgv, ...DAEMON_NODE_FLAGS, ...process.argv.slice(1)], env);
+  reexecWith(DAEMON_NODE_FLAGS, DAEMON_ENV, 'TMSP_AGENT_UNTUNED');
 }

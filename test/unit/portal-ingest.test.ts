@@ -83,6 +83,7 @@ describe('portal ingest', () => {
       ['too few records', good, 11],
       ['too many records', good, 9],
       ['not records', zlib.gzipSync('hello\nworld\n'), 2],
+      ['a time no Date holds', zlib.gzipSync(ndjson([CEF_LINE(1)], 1e300)), 1],
     ];
     let first = 100;
     for (const [, raw, count] of cases) {
@@ -96,11 +97,12 @@ describe('portal ingest', () => {
       'quarantined: 10 records, the name\'s range says 11',
       'quarantined: more records than the name\'s range (9)',
       'quarantined: record 500 is not a record',
+      'quarantined: record 600 has no valid time',
     ]);
     expect((await s.store.appliances.get(ID))!.batches).toBe(0);
     expect(await s.store.detections.search({ limit: 10 })).toEqual([]);
-    expect(await s.store.batches.quarantineList(10)).toHaveLength(5);
-    expect(fs.readdirSync(path.join(s.root, 'quarantine', 'acme', ID))).toHaveLength(5);
+    expect(await s.store.batches.quarantineList(10)).toHaveLength(6);
+    expect(fs.readdirSync(path.join(s.root, 'quarantine', 'acme', ID))).toHaveLength(6);
     await ingest.stop();
     await s.store.close();
   });

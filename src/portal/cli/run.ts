@@ -2,10 +2,12 @@
 
 import { Portal } from '../daemon/portal.ts';
 import { portalLogger } from '../daemon/log.ts';
+import { tunePortalRuntime } from '../daemon/runtime.ts';
 import { PORTAL_VERSION } from '../version.ts';
 import type { PortalCtx } from './context.ts';
 
 export async function runCommand(ctx: PortalCtx): Promise<number> {
+  tunePortalRuntime();
   const log = portalLogger(ctx.config.portal.logLevel);
   const portal = new Portal(ctx.config, log, PORTAL_VERSION);
   await portal.start();

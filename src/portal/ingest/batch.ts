@@ -17,9 +17,11 @@ import { detectionOf } from './detection.ts';
 import { LineTooLong, lines } from './lines.ts';
 
 /** Detections written per statement batch: memory stays flat however large the batch. */
-const SLICE = 1000;
+const SLICE = 5000;
 /** Longer than any record the agent writes (its line limit, JSON-escaped). */
 const MAX_RECORD_BYTES = 1024 * 1024;
+/** The last millisecond a Date can hold. */
+const MAX_TIME = 8.64e15;
 
 export interface IngestPaths {
   batches: string;
@@ -104,6 +106,8 @@ export async function ingestOne(l: Landed, store: Store, paths: IngestPaths, o: 
       const seq = range.firstSeq + count++;
       const rec = decodeRecord(text);
       if (!rec) throw new Refused(`record ${seq} is not a record`);
+      // A time no Date can hold would fail later, in the middle of the store's work.
+      if (!Number.isSafeInteger(rec.t) || rec.t < 0 || rec.t > MAX_TIME) throw new Refused(`record ${seq} has no valid time`);
       if (covers(begun.covered, seq)) continue;
       newRecords++;
       const d = detectionOf(rec.line.toString('utf8'), applianceId, seq, rec.t);

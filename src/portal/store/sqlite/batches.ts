@@ -19,15 +19,25 @@ function batch(r: BatchRow): Batch {
   };
 }
 
-/** UTC day of a time, as roll-ups are keyed. */
+const DAY_MS = 86_400_000;
+let lastDay = NaN;
+let lastDayText = '';
+
+/** UTC day of a time, as roll-ups are keyed (the last one remembered: a batch's detections mostly share a day). */
 export function dayOf(t: number): string {
-  return new Date(t).toISOString().slice(0, 10);
+  const d = Math.floor(t / DAY_MS);
+  if (d !== lastDay) {
+    lastDay = d;
+    lastDayText = new Date(d * DAY_MS).toISOString().slice(0, 10);
+  }
+  return lastDayText;
 }
 
 export class SqliteBatches implements BatchStore {
   private readonly st;
-
   private readonly db: Database.Database;
+  /** Per batch being ingested: its detections counted by day, appliance, severity, category and threat. */
+  private readonly pending = new Map<number, Map<string, number>>();
 
   constructor(db: Database.Database) {
     this.db = db;
@@ -45,9 +55,7 @@ export class SqliteBatches implements BatchStore {
       gapsIn: db.prepare('SELECT * FROM gap WHERE appliance_id = ? AND last_seq >= ? AND first_seq <= ?'),
       gapDelete: db.prepare('DELETE FROM gap WHERE appliance_id = ? AND first_seq = ?'),
       gapInsert: db.prepare('INSERT OR REPLACE INTO gap VALUES (?, ?, ?, ?)'),
-      rollup: db.prepare(`INSERT INTO rollup_daily (day, appliance_id, severity, category, threat, count)
-        SELECT strftime('%Y-%m-%d', time / 1000, 'unixepoch'), appliance_id, severity, category, threat, count(*)
-        FROM detection WHERE batch_id = ? GROUP BY 1, 2, 3, 4, 5
+      rollup: db.prepare(`INSERT INTO rollup_daily (day, appliance_id, severity, category, threat, count) VALUES (?, ?, ?, ?, ?, ?)
         ON CONFLICT (day, appliance_id, severity, category, threat) DO UPDATE SET count = count + excluded.count`),
       appliance: db.prepare(`UPDATE appliance SET last_batch_at = ?, last_batch_name = ?, batches = batches + 1,
         records = records + ?, detections = detections + ? WHERE id = ?`),
@@ -73,13 +81,28 @@ export class SqliteBatches implements BatchStore {
     })();
   }
 
+  /**
+   * A slice of a batch's detections. Its commit is not synced: until finish()
+   * the batch is invisible and a crash discards it whole, and finish()'s
+   * synced commit makes every earlier one durable with it. The day's counts
+   * are gathered here and written by finish(), rather than read back.
+   */
   async addDetections(id: number, rows: Detection[]): Promise<void> {
-    this.db.transaction(() => {
-      for (const d of rows) {
-        this.st.detection.run(id, d.time, d.applianceId, d.seq, d.format, d.eventId, d.threat, d.severity, d.category,
-          d.srcHost, d.srcPort, d.dstHost, d.dstPort, d.protocol, d.action, d.cnc ? 1 : 0, d.cncAddress);
-      }
-    })();
+    let counts = this.pending.get(id);
+    if (!counts) this.pending.set(id, (counts = new Map()));
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      this.db.transaction(() => {
+        for (const d of rows) {
+          this.st.detection.run(id, d.time, d.applianceId, d.seq, d.format, d.eventId, d.threat, d.severity, d.category,
+            d.srcHost, d.srcPort, d.dstHost, d.dstPort, d.protocol, d.action, d.cnc ? 1 : 0, d.cncAddress);
+          const key = JSON.stringify([dayOf(d.time), d.applianceId, d.severity, d.category, d.threat]);
+          counts!.set(key, (counts!.get(key) ?? 0) + 1);
+        }
+      })();
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
   }
 
   async finish(id: number, f: { newRecords: number; detections: number; now: number }): Promise<Batch> {
@@ -87,7 +110,8 @@ export class SqliteBatches implements BatchStore {
       const b = batch(this.st.get.get(id) as BatchRow);
       this.recordGaps(b, f.now);
       this.st.done.run(f.newRecords, f.detections, id);
-      this.st.rollup.run(id);
+      for (const [key, n] of this.pending.get(id) ?? []) this.st.rollup.run(...(JSON.parse(key) as [string, string, number, string, string]), n);
+      this.pending.delete(id);
       this.st.appliance.run(b.receivedAt, b.name, f.newRecords, f.detections, b.applianceId);
       return { ...b, newRecords: f.newRecords, detections: f.detections };
     })();
@@ -110,6 +134,7 @@ export class SqliteBatches implements BatchStore {
   }
 
   async discard(id: number): Promise<void> {
+    this.pending.delete(id);
     this.db.transaction(() => {
       this.st.dropDetections.run(id);
       this.st.dropBatch.run(id);
@@ -120,6 +145,7 @@ export class SqliteBatches implements BatchStore {
     return this.db.transaction(() => {
       const ids = (this.st.unfinished.all() as Array<{ id: number }>).map((r) => r.id);
       for (const id of ids) {
+        this.pending.delete(id);
         this.st.dropDetections.run(id);
         this.st.dropBatch.run(id);
       }
