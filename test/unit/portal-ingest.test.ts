@@ -168,6 +168,22 @@ describe('portal ingest', () => {
   });
 });
 
+describe('retention of batch files', () => {
+  it('removes archived files older than the cut, and only those', async () => {
+    const { pruneFiles } = await import('../../src/portal/ingest/retention.ts');
+    const dir = tmpdir('tmsp-portal-retention-');
+    const old = path.join(dir, ID, '000000000001-000000000010.ndjson.gz');
+    const recent = path.join(dir, ID, '000000000011-000000000020.ndjson.gz');
+    fs.mkdirSync(path.dirname(old), { recursive: true });
+    fs.writeFileSync(old, 'x');
+    fs.writeFileSync(recent, 'y');
+    const day = 86_400_000;
+    fs.utimesSync(old, new Date(Date.now() - 91 * day), new Date(Date.now() - 91 * day));
+    expect(pruneFiles(dir, Date.now() - 90 * day)).toBe(1);
+    expect(fs.readdirSync(path.dirname(old))).toEqual([path.basename(recent)]);
+  });
+});
+
 describe('detection fields', () => {
   it('reads event times as Deep Discovery writes them', () => {
     expect(eventTime('Mar 09 2015 17:05:21 GMT+08:00')).toBe(Date.UTC(2015, 2, 9, 9, 5, 21));

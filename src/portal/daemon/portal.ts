@@ -15,6 +15,7 @@ import { pathsOf, portalUrl, publicName, type PortalPaths } from '../config/load
 import { Fleet } from '../fleet/fleet.ts';
 import { Subscriber } from '../fleet/subscriber.ts';
 import { Ingest } from '../ingest/ingest.ts';
+import { pruneFiles } from '../ingest/retention.ts';
 import { Notifier } from '../notify/notifier.ts';
 import { Broker } from '../receive/broker/broker.ts';
 import { HttpsReceiver } from '../receive/https/server.ts';
@@ -162,8 +163,12 @@ export class Portal {
 
     this.writeStatus();
     this.timers.push(setInterval(() => this.writeStatus(), STATUS_MS));
-    const prune = () => void this.store.prune(Date.now() - c.ingest.retentionDays * 86_400_000)
-      .catch((err: Error) => this.log.error({ err }, 'pruning old data failed'));
+    const prune = () => {
+      const before = Date.now() - c.ingest.retentionDays * 86_400_000;
+      const files = pruneFiles(p.batches, before) + pruneFiles(p.quarantine, before);
+      if (files > 0) this.log.info({ files, retentionDays: c.ingest.retentionDays }, 'old batch files removed');
+      void this.store.prune(before).catch((err: Error) => this.log.error({ err }, 'pruning old data failed'));
+    };
     prune();
     this.timers.push(setInterval(prune, PRUNE_MS));
     for (const t of this.timers) t.unref();
