@@ -5,7 +5,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { portalCli } from '../helpers/portal-process.ts';
+import tls from 'node:tls';
+import { certificateFingerprint, selfSigned } from '../../src/portal/tls/self-signed.ts';
+import { portalCli, startPortal } from '../helpers/portal-process.ts';
 import { tmpdir } from '../helpers/tmp.ts';
 
 function setup(doc: Record<string, unknown> = {}) {
@@ -81,3 +83,31 @@ describe('tmsp-portal appliances, appliance, maintenance, notify, status', () =>
     expect(fs.existsSync(path.join(p.dir, 'data'))).toBe(false);
   });
 });
+
+describe('tmsp-portal run with the operator\'s own certificate', () => {
+  it('serves it and reports its fingerprint, not a self-signed one', async () => {
+    const p = setup();
+    const own = selfSigned('portal.example.com', ['portal.example.com', '127.0.0.1']);
+    fs.writeFileSync(path.join(p.dir, 'cert.pem'), own.cert);
+    fs.writeFileSync(path.join(p.dir, 'key.pem'), own.key, { mode: 0o600 });
+    const portal = await startPortal(p.dir, {
+      https: { certFile: path.join(p.dir, 'cert.pem'), keyFile: path.join(p.dir, 'key.pem') },
+      sftp: { enabled: false }, mqtt: { enabled: false },
+    });
+    try {
+      expect(portal.facts).toMatchObject({ tlsSelfSigned: false, tlsFingerprint: certificateFingerprint(own.cert) });
+      const served = await new Promise<string>((resolve, reject) => {
+        const s = tls.connect({ host: '127.0.0.1', port: portal.facts.listeners.https!, rejectUnauthorized: false }, () => {
+          resolve(s.getPeerX509Certificate()!.fingerprint256);
+          s.end();
+        });
+        s.on('error', reject);
+      });
+      expect(served).toBe(certificateFingerprint(own.cert));
+      expect(fs.existsSync(path.join(p.dir, 'data', 'tls', 'cert.pem'))).toBe(false);
+    } finally {
+      await portal.stop();
+    }
+  });
+});
+

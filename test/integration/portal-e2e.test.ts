@@ -5,6 +5,8 @@
 // online by its heartbeats; killed, it must turn silent.
 
 import fs from 'node:fs';
+import http from 'node:http';
+import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -24,10 +26,26 @@ let portal: RunningPortal;
 let proxyRoot: string;
 let proxy: Peer;
 let agent: RunningAgent | undefined;
+/** What the portal's webhook delivered: the notices an administrator's tooling would get. */
+const hooks: Array<{ event: string; body: { kind: string; subject: string; applianceId: string | null } }> = [];
+let hookServer: http.Server;
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(process.env.TMPDIR ?? '/tmp', 'tmsp-portal-e2e-'));
-  portal = await startPortal(dir, { fleet: { silentMinimumMinutes: 0, lateIntervals: 2, silentIntervals: 3 } });
+  hookServer = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      hooks.push({ event: String(req.headers['x-tmsp-event']), body: JSON.parse(body) });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => hookServer.listen(0, '127.0.0.1', () => r()));
+  const hookUrl = `http://127.0.0.1:${(hookServer.address() as net.AddressInfo).port}/tmsp`;
+  portal = await startPortal(dir, {
+    fleet: { silentMinimumMinutes: 0, lateIntervals: 2, silentIntervals: 3 },
+    notify: { webhookUrl: hookUrl, webhookSecret: 'e2e-webhook-secret-1' },
+  });
   const r = portal.cli(['--json', 'account', 'add', ACCOUNT, '--password-stdin'], `${SECRET}\n`);
   expect(r.json).toMatchObject({ ok: true, account: ACCOUNT, role: 'appliance' });
   proxyRoot = peerRoot();
@@ -41,6 +59,7 @@ afterEach(async () => {
 
 afterAll(async () => {
   await portal?.stop();
+  await new Promise((r) => hookServer?.close(r));
   await proxy?.stop();
   fs.rmSync(proxyRoot, { recursive: true, force: true });
   fs.rmSync(dir, { recursive: true, force: true });
@@ -151,6 +170,13 @@ describe('agent → portal', () => {
     await until(() => portal.appliance(id)?.state === 'online', 20_000, 'online again');
     const alerts = portal.appliance(id).alerts as Array<{ kind: string; closedAt: string | null }>;
     expect(alerts.find((x) => x.kind === 'silent')?.closedAt).not.toBeNull();
+    // The running portal told the administrator, through its notifier, and told them again when it came back.
+    const mine = await until(() => {
+      const h = hooks.filter((x) => x.body.applianceId === id);
+      return h.some((x) => x.body.kind === 'recovered') ? h : undefined;
+    }, 20_000, 'the silent and recovered notices');
+    expect(mine.map((x) => x.event)).toEqual(['silent', 'recovered']);
+    expect(mine[0]!.body.subject).toBe(`No heartbeat received from registered product: ${id}.example.com`);
     await b.stop('SIGKILL');
     agent = undefined;
   });
