@@ -156,7 +156,7 @@ Try, in another terminal:
   npx tmsp-agent --dev upload-now       # upload now rather than at the next minute
   npx tmsp-portal --dev appliances      # the portal: every appliance and its state
   npx tmsp-portal --dev appliance show ${APPLIANCE}
-  kill -9 ${String(agent.pid).padEnd(28)}# the appliance turns late, then silent within a minute (watch the fleet page)
+  kill -9 ${String(agent.pid).padEnd(28)}# offline at once (its last will), silent within a minute: watch the fleet page
 
 Ctrl-C stops both.
 `);

@@ -57,7 +57,7 @@ describe('portal ingest', () => {
     expect(cef).toMatchObject({ threat: 'Windows Remote Management Service Detected - HTTP', severity: 8, dstHost: '216.52.115.2', dstPort: 80,
       protocol: 'HTTP', action: 'not blocked', cnc: false, time: Date.UTC(2026, 2, 9, 9, 5, 21) });
     const leef = found.find((d) => d.format === 'leef')!;
-    expect(leef).toMatchObject({ threat: 'Malware URL requested - Type 1', severity: 6, category: 'MALWARE', cnc: true, cncAddress: 'evil.example' });
+    expect(leef).toMatchObject({ threat: 'Malware URL requested - Type 1', severity: 6, category: 'malware', cnc: true, cncAddress: 'evil.example' });
     const roll = await s.store.detections.rollups('2026-03-09', '2026-03-09');
     expect(roll.reduce((n, r) => n + r.count, 0)).toBe(20);
 

@@ -3,7 +3,7 @@
 // README ("What the portal keeps"):
 //   threat    CEF event name; LEEF msg (else the event id)
 //   severity  CEF severity (2 info, 4 low, 6 medium, 8 high; words mapped); LEEF sev
-//   category  CEF cat, else cs6 (attack phase) or the email event's name; LEEF malType, else ptype
+//   category  CEF cat, else cs6 (attack phase) or the email event's name; LEEF malType, else ptype; lower case
 //   source    src (else shost), spt / srcPort
 //   dest.     dst (else dhost), dpt / dstPort
 //   protocol  CEF app (else proto); LEEF proto
@@ -43,6 +43,11 @@ function text(s: string | undefined): string | null {
   return t === '' ? null : t.slice(0, MAX_TEXT);
 }
 
+/** Categories are compared and counted in reports: one spelling each ("MALWARE" and "Malware" are one). */
+function category(s: string): string {
+  return s.toLowerCase();
+}
+
 function hostOfUrl(url: string | undefined): string | null {
   if (!url) return null;
   try {
@@ -64,7 +69,7 @@ export function detectionOf(line: string, applianceId: string, seq: number, rece
     return {
       time: eventTime(f.rt) ?? receivedAt, applianceId, seq, format: 'cef', eventId: h.eventId.slice(0, MAX_TEXT),
       threat: text(h.name) ?? h.eventId.slice(0, MAX_TEXT), severity: severityOf(h.severity),
-      category: text(f.cat) ?? text(f.cs6) ?? EMAIL_EVENTS[h.eventId] ?? 'network',
+      category: category(text(f.cat) ?? text(f.cs6) ?? EMAIL_EVENTS[h.eventId] ?? 'network'),
       srcHost: text(f.src) ?? text(f.shost), srcPort: port(f.spt),
       dstHost: text(f.dst) ?? text(f.dhost), dstPort: port(f.dpt),
       protocol: text(f.app) ?? text(f.proto), action: text(f.act),
@@ -78,7 +83,7 @@ export function detectionOf(line: string, applianceId: string, seq: number, rece
   return {
     time: eventTime(f.devTime) ?? receivedAt, applianceId, seq, format: 'leef', eventId: h.eventId.slice(0, MAX_TEXT),
     threat: text(f.msg) ?? h.eventId.slice(0, MAX_TEXT), severity: severityOf(f.sev),
-    category: text(f.malType) ?? text(f.ptype) ?? 'network',
+    category: category(text(f.malType) ?? text(f.ptype) ?? 'network'),
     srcHost: text(f.src), srcPort: port(f.srcPort),
     dstHost: text(f.dst) ?? text(f.dhost), dstPort: port(f.dstPort),
     protocol: text(f.proto), action: text(f.act),
