@@ -168,6 +168,28 @@ describe('portal ingest', () => {
   });
 });
 
+describe('incoming/ holds only batches in flight', () => {
+  it('removes, after a day, an abandoned upload and a file that never became a batch; keeps fresh ones', async () => {
+    const s = setup();
+    const dir = path.join(s.acct('acme'), 'upload', ID);
+    fs.mkdirSync(dir, { recursive: true });
+    const old = new Date(Date.now() - 25 * 3_600_000);
+    const abandoned = path.join(dir, '.000000000001-000000000010.ndjson.gz.part');
+    const stray = path.join(dir, 'notes.txt');
+    const fresh = path.join(dir, '.000000000011-000000000020.ndjson.gz.part');
+    for (const f of [abandoned, stray, fresh]) fs.writeFileSync(f, 'x');
+    fs.utimesSync(abandoned, old, old);
+    fs.utimesSync(stray, old, old);
+    const ingest = s.make();
+    await ingest.start();
+    await ingest.idle();
+    expect(fs.readdirSync(dir)).toEqual([path.basename(fresh)]);
+    expect(ingest.counters.staleRemoved).toBe(2);
+    await ingest.stop();
+    await s.store.close();
+  });
+});
+
 describe('retention of batch files', () => {
   it('removes archived files older than the cut, and only those', async () => {
     const { pruneFiles } = await import('../../src/portal/ingest/retention.ts');

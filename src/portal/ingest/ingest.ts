@@ -13,6 +13,13 @@ import { ingestOne, type IngestPaths, type Outcome } from './batch.ts';
 
 export const MAX_QUEUED = 10_000;
 const RESCAN_MS = 60_000;
+/**
+ * What lies in incoming/ this long without becoming a batch never will: an
+ * upload abandoned mid-way (its .part file), a probe file never deleted, a
+ * file that is not a batch. The rescan removes it, so that incoming/ holds
+ * only batches in flight and does not grow with time.
+ */
+export const STALE_MS = 24 * 3_600_000;
 
 export interface IngestLog {
   info(o: object, msg: string): void;
@@ -37,6 +44,8 @@ export interface IngestCounters {
   quarantined: number;
   ignored: number;
   failed: number;
+  /** Stale files removed from incoming/ (STALE_MS). */
+  staleRemoved: number;
 }
 
 export class Ingest {
@@ -48,7 +57,7 @@ export class Ingest {
   private readonly store: Store;
   private readonly o: IngestOptions;
   private readonly now: () => number;
-  readonly counters: IngestCounters = { queued: 0, turnedAway: 0, ingested: 0, duplicates: 0, quarantined: 0, ignored: 0, failed: 0 };
+  readonly counters: IngestCounters = { queued: 0, turnedAway: 0, ingested: 0, duplicates: 0, quarantined: 0, ignored: 0, failed: 0, staleRemoved: 0 };
 
   constructor(store: Store, o: IngestOptions) {
     this.store = store;
@@ -128,6 +137,18 @@ export class Ingest {
       this.o.log.warn({ ...where, reason: out.reason }, 'batch quarantined');
     } else {
       this.counters.ignored++;
+      this.removeIfStale(l.file);
+    }
+  }
+
+  private removeIfStale(file: string): void {
+    try {
+      if (fs.lstatSync(file).mtimeMs >= this.now() - STALE_MS) return;
+      fs.rmSync(file, { force: true });
+      this.counters.staleRemoved++;
+      this.o.log.warn({ file: path.relative(this.o.incoming, file) }, 'a file that never became a batch was removed from incoming after a day');
+    } catch {
+      // gone meanwhile
     }
   }
 
@@ -143,14 +164,15 @@ export class Ingest {
     for (const a of accounts) {
       if (!a.isDirectory()) continue;
       const root = path.join(this.o.incoming, a.name);
-      walk(root, '', 0, (relPath, file) => this.landed({ account: a.name, via: 'rescan', relPath, file }));
+      walk(root, '', 0, (relPath, file) => this.landed({ account: a.name, via: 'rescan', relPath, file }), (file) => this.removeIfStale(file));
     }
   }
 }
 
 const MAX_DEPTH = 8;
 
-function walk(root: string, rel: string, depth: number, found: (relPath: string, file: string) => void): void {
+/** Complete batch files to `found`; every other file (uploads in progress, strays) to `other`. */
+function walk(root: string, rel: string, depth: number, found: (relPath: string, file: string) => void, other: (file: string) => void): void {
   if (depth > MAX_DEPTH) return;
   let entries: fs.Dirent[];
   try {
@@ -159,9 +181,12 @@ function walk(root: string, rel: string, depth: number, found: (relPath: string,
     return;
   }
   for (const e of entries) {
-    if (e.name.startsWith('.') || e.name.endsWith('.part')) continue;
     const r = rel ? `${rel}/${e.name}` : e.name;
-    if (e.isDirectory()) walk(root, r, depth + 1, found);
-    else if (e.isFile() && e.name.endsWith('.ndjson.gz')) found(r, path.join(root, r));
+    if (e.isDirectory()) {
+      if (!e.name.startsWith('.')) walk(root, r, depth + 1, found, other);
+    } else if (e.isFile()) {
+      if (!e.name.startsWith('.') && !e.name.endsWith('.part') && e.name.endsWith('.ndjson.gz')) found(r, path.join(root, r));
+      else other(path.join(root, r));
+    }
   }
 }
