@@ -46,6 +46,13 @@ describe('what an account may publish', () => {
     expect(new Acl(o).publish('acme', 'tmsp/v1/race/status')).toMatchObject({ ok: false });
   });
 
+  it('refuses a new appliance to an account that owns as many as it may, and says so', () => {
+    // The portal's claim() refuses past fleet.maxAppliancesPerAccount; the id stays unowned.
+    const o: ApplianceOwners = { ownerOf: () => undefined, claim: () => false };
+    expect(new Acl(o).publish('acme', 'tmsp/v1/one-too-many/status'))
+      .toEqual({ ok: false, reason: 'account acme owns as many appliances as it may' });
+  });
+
   it('nothing else: other leaves, more or fewer levels, other roots, wildcards, $SYS', () => {
     const o = owners({ 'tda-01': 'acme' });
     const acl = new Acl(o);

@@ -127,6 +127,24 @@ describe('portal ingest', () => {
     await s.store.close();
   });
 
+  it('lets an account own only so many appliances (fleet.maxAppliancesPerAccount)', async () => {
+    const s = setup();
+    const ingest = new Ingest(s.store, {
+      incoming: path.join(s.root, 'incoming'), batches: path.join(s.root, 'batches'), quarantine: path.join(s.root, 'quarantine'),
+      maxBatchBytes: 1 << 20, maxAppliancesPerAccount: 2, log: quiet,
+      onOutcome: (o) => s.outcomes.push(o.kind === 'quarantined' ? `quarantined: ${o.reason}` : o.kind),
+    });
+    await ingest.start();
+    for (const id of ['a-1', 'a-2', 'a-3']) s.land(ingest, 'acme', writeBatch(s.acct('acme'), id, 1, lines(3)));
+    s.land(ingest, 'acme', writeBatch(s.acct('acme'), 'a-1', 4, lines(3)));
+    await ingest.idle();
+    expect(s.outcomes).toEqual(['ingested', 'ingested', 'quarantined: account acme owns as many appliances as it may (fleet.maxAppliancesPerAccount 2)', 'ingested']);
+    expect(await s.store.appliances.get('a-3')).toBeUndefined();
+    expect(s.store.appliances.countOf('acme')).toBe(2);
+    await ingest.stop();
+    await s.store.close();
+  });
+
   it('records gaps between ranges and fills them; overlapping records are not kept twice', async () => {
     const s = setup();
     const ingest = s.make();

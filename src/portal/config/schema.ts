@@ -47,6 +47,8 @@ export const PORTAL_FIELDS = [
   int('fleet.silentMinimumMinutes', 10, 0, 10080,
     { doc: 'But never sooner than this after the last heartbeat.', unit: 'minutes' }),
   int('fleet.reminderHours', 24, 1, 720, { doc: 'A silent appliance is notified again this often.', unit: 'hours' }),
+  int('fleet.maxAppliancesPerAccount', 1000, 1, 100_000,
+    { doc: 'Appliances one account may own: a new appliance id past it is refused (MQTT) or quarantined (a batch), and logged.' }),
   int('fleet.uploadIntervals', 2, 1, 100,
     { doc: '"Alive but not uploading" after this many upload intervals without a batch while heartbeats arrive.' }),
 

@@ -106,6 +106,7 @@ export class Portal {
     });
     this.ingest = new Ingest(this.store, {
       incoming: p.incoming, batches: p.batches, quarantine: p.quarantine, maxBatchBytes: c.ingest.maxBatchBytes,
+      maxAppliancesPerAccount: c.fleet.maxAppliancesPerAccount,
       log: this.log.child({ room: 'ingest' }),
       onOutcome: (o) => {
         if (o.kind === 'ingested') void this.fleet.batch(o.applianceId);
@@ -136,6 +137,10 @@ export class Portal {
       claim: (id: string, account: string) => {
         const owner = appliances.ownerOf(id);
         if (owner !== undefined) return owner === account;
+        if (appliances.countOf(account) >= c.fleet.maxAppliancesPerAccount) {
+          this.log.warn({ account, applianceId: id, limit: c.fleet.maxAppliancesPerAccount }, 'a new appliance refused: the account owns as many as it may');
+          return false;
+        }
         void appliances.claim(id, account, now());
         return true;
       },

@@ -59,7 +59,7 @@ function moveInto(dir: string, file: string, name: string): string {
   return to;
 }
 
-export async function ingestOne(l: Landed, store: Store, paths: IngestPaths, o: { maxBatchBytes: number; now: () => number }):
+export async function ingestOne(l: Landed, store: Store, paths: IngestPaths, o: { maxBatchBytes: number; maxAppliances: number; now: () => number }):
   Promise<Outcome> {
   const b = batchOf(l.relPath);
   if (!b) return { kind: 'ignored', reason: 'not a batch name (<applianceId>/<first>-<last>.ndjson.gz)' };
@@ -72,6 +72,9 @@ export async function ingestOne(l: Landed, store: Store, paths: IngestPaths, o: 
     return { kind: 'quarantined', applianceId, name, reason };
   };
 
+  if (store.appliances.ownerOf(applianceId) === undefined && store.appliances.countOf(l.account) >= o.maxAppliances) {
+    return quarantine(`account ${l.account} owns as many appliances as it may (fleet.maxAppliancesPerAccount ${o.maxAppliances})`);
+  }
   const owner = await store.appliances.claim(applianceId, l.account, o.now());
   if (owner !== l.account) return quarantine(`appliance ${applianceId} belongs to another account`);
   let st: fs.Stats;

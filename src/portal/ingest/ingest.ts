@@ -30,6 +30,8 @@ export interface IngestLog {
 export interface IngestOptions extends IngestPaths {
   incoming: string;
   maxBatchBytes: number;
+  /** Appliances one account may own (fleet.maxAppliancesPerAccount). */
+  maxAppliancesPerAccount?: number;
   log: IngestLog;
   now?: () => number;
   /** Told of every outcome: fleet learns of batches here, tests wait on it. */
@@ -111,7 +113,8 @@ export class Ingest {
   private async drain(): Promise<void> {
     for (let l = this.queue.shift(); l && !this.stopped; l = this.queue.shift()) {
       try {
-        const out = await ingestOne(l, this.store, this.o, { maxBatchBytes: this.o.maxBatchBytes, now: this.now });
+        const out = await ingestOne(l, this.store, this.o,
+          { maxBatchBytes: this.o.maxBatchBytes, maxAppliances: this.o.maxAppliancesPerAccount ?? Infinity, now: this.now });
         this.count(out, l);
         this.o.onOutcome?.(out, l);
       } catch (err) {

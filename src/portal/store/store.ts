@@ -26,6 +26,8 @@ export interface ApplianceStore {
   claim(id: string, account: string, now: number): Promise<string>;
   /** Who owns an id, from memory: the broker asks on every publish (hot path). */
   ownerOf(id: string): string | undefined;
+  /** How many appliances an account owns, from memory. */
+  countOf(account: string): number;
   registered(id: string, r: Registration, now: number): Promise<void>;
   status(id: string, status: 'online' | 'offline', now: number): Promise<void>;
   /** Heartbeats gathered since the last write (fleet writes them once a second, in one transaction). */

@@ -16,7 +16,7 @@ export const LEAVES: ReadonlySet<string> = new Set(['status', 'heartbeat', 'regi
 /** Which account owns which appliance id (the store keeps it; the broker only asks and claims). */
 export interface ApplianceOwners {
   ownerOf(applianceId: string): string | undefined;
-  /** Make `account` the owner of an unowned id (true when it already is); false when another account owns it. */
+  /** Make `account` the owner of an unowned id (true when it already is); false when another account owns it, or the account may own no more. */
   claim(applianceId: string, account: string): boolean;
 }
 
@@ -83,6 +83,7 @@ export class Acl {
     if (owner === account) return target;
     // claim() decides a race between two accounts naming the same new id: one wins.
     if (owner === undefined && this.owners.claim(id, account)) return target;
+    if (this.owners.ownerOf(id) === undefined) return { ok: false, reason: `account ${account} owns as many appliances as it may` };
     return { ok: false, reason: `appliance ${id} belongs to another account` };
   }
 }

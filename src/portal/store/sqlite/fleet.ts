@@ -66,15 +66,14 @@ function appliance(r: ApplianceRow): Appliance {
 export class SqliteAppliances implements ApplianceStore {
   /** id → account for every appliance: small (one entry per appliance) and asked on every MQTT publish. */
   private readonly owners = new Map<string, string>();
+  private readonly counts = new Map<string, number>();
   private readonly st;
 
   private readonly db: Database.Database;
 
   constructor(db: Database.Database) {
     this.db = db;
-    for (const r of db.prepare('SELECT id, account FROM appliance').all() as Array<{ id: string; account: string }>) {
-      this.owners.set(r.id, r.account);
-    }
+    for (const r of db.prepare('SELECT id, account FROM appliance').all() as Array<{ id: string; account: string }>) this.own(r.id, r.account);
     this.st = {
       get: db.prepare('SELECT * FROM appliance WHERE id = ?'),
       claim: db.prepare(`INSERT OR IGNORE INTO appliance (id, account, state, state_since, created_at) VALUES (?, ?, 'never-seen', ?, ?)`),
@@ -104,12 +103,21 @@ export class SqliteAppliances implements ApplianceStore {
     if (owner !== undefined) return owner;
     this.st.claim.run(id, account, now, now);
     const r = this.st.get.get(id) as ApplianceRow;
-    this.owners.set(id, r.account);
+    this.own(id, r.account);
     return r.account;
+  }
+
+  private own(id: string, account: string): void {
+    this.owners.set(id, account);
+    this.counts.set(account, (this.counts.get(account) ?? 0) + 1);
   }
 
   ownerOf(id: string): string | undefined {
     return this.owners.get(id);
+  }
+
+  countOf(account: string): number {
+    return this.counts.get(account) ?? 0;
   }
 
   async registered(id: string, r: Registration, now: number): Promise<void> {
