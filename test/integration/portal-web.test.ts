@@ -56,7 +56,7 @@ function heartbeat(id: string, at: number, o: { spool?: [number, number]; droppe
   };
 }
 
-/** An appliance as the receivers and the fleet would leave it: claimed, registered, beating every minute over [from, until) but in holes. */
+/** An appliance as the receivers and the fleet would leave it: claimed, registered, beating every minute over [from, until] but in holes. */
 async function appliance(id: string, o: {
   account: string; hostname?: string; product?: string; model?: string; state: ApplianceState; beats?: { from: number; until: number; holes?: Array<[number, number]> };
   spool?: [number, number]; dropped?: number; error?: [string, string]; status?: 'online' | 'offline';
@@ -71,7 +71,9 @@ async function appliance(id: string, o: {
   if (o.status) await store.appliances.status(id, o.status, now - 29 * HOUR);
   if (o.beats) {
     const rows = [];
-    for (let t = o.beats.from; t < o.beats.until; t += BUCKET) {
+    // Up to and including `until`: an appliance beating "until now" has beaten in the bucket that holds now. Without
+    // that bucket, a page rendered after the clock entered the next bucket found it complete and empty: a second gap.
+    for (let t = o.beats.from; t <= o.beats.until; t += BUCKET) {
       if (o.beats.holes?.some(([f, u]) => t >= f && t < u)) continue;
       rows.push({ id, heartbeat: heartbeat(id, t, o), at: t, count: 5, intervalS: 60, uploadIntervalS: 300 });
     }
