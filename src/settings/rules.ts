@@ -90,6 +90,17 @@ export function isNoProxyEntry(s: string): boolean {
   return isIPv4(bare) || isHostname(bare) || isIPv6(bare);
 }
 
+/** An IANA time zone this Node knows (Europe/Berlin, UTC, ...). */
+export function isTimeZone(tz: string): boolean {
+  if (tz === '' || tz.length > 64) return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function isLoopbackAddress(s: string): boolean {
   return (isIPv4(s) && s.startsWith('127.')) || s === '::1';
 }

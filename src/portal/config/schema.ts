@@ -6,7 +6,7 @@
 import type { Problem } from '../../errors.ts';
 import { problemIn } from '../../settings/document.ts';
 import { bool, bytes, int, list, oneOf, text, type TextRule } from '../../settings/fields.ts';
-import { isAbsolutePath, isEmail, isHostname, isIPv4, isIPv6, isPrintableAscii, parseHostPort } from '../../settings/rules.ts';
+import { isAbsolutePath, isEmail, isHostname, isIPv4, isIPv6, isPrintableAscii, isTimeZone, parseHostPort } from '../../settings/rules.ts';
 import { defineSchema, type SettingsOf } from '../../settings/schema.ts';
 
 const MiB = 1024 * 1024;
@@ -51,6 +51,9 @@ export const PORTAL_FIELDS = [
     { doc: 'Appliances one account may own: a new appliance id past it is refused (MQTT) or quarantined (a batch), and logged.' }),
   int('fleet.uploadIntervals', 2, 1, 100,
     { doc: '"Alive but not uploading" after this many upload intervals without a batch while heartbeats arrive.' }),
+
+  text('reports.timeZone', 'UTC', { rule: 'must be an IANA time zone such as Europe/Berlin or UTC', test: isTimeZone },
+    { doc: 'Reports cover local days, weeks and months in this time zone, and are made at 02:00 in it.' }),
 
   bool('notify.email', false, { doc: 'Send notifications by e-mail.' }),
   text('notify.smtpHost', '', { rule: 'must be a host name or address', optional: true, test: (s) => parseHostPort(s) !== undefined },

@@ -6,6 +6,8 @@
 // (Intl), so a day of 23 or 25 hours (DST) and zones with half-hour offsets
 // are exact; a wall-clock time a DST gap skips means the first instant after.
 
+import { isTimeZone } from '../../settings/rules.ts';
+
 export const REPORT_TYPES = ['daily', 'weekly', 'monthly'] as const;
 export type ReportType = (typeof REPORT_TYPES)[number];
 
@@ -32,14 +34,7 @@ export function isDay(s: string): boolean {
   return d.toISOString().slice(0, 10) === s;
 }
 
-export function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
+export { isTimeZone };
 
 const formats = new Map<string, Intl.DateTimeFormat>();
 

@@ -6,7 +6,7 @@
 import type { Heartbeat, Registration } from '../../protocol/heartbeat.ts';
 import type {
   Account, Alert, AlertKind, Appliance, ApplianceState, Batch, BatchRange, DailyRollup, Detection, DetectionQuery, Gap,
-  HeartbeatBucket, MaintenanceWindow, QueuedNotification,
+  HeartbeatBucket, MaintenanceWindow, QueuedNotification, ReportRow,
 } from './types.ts';
 
 export interface AccountStore {
@@ -112,6 +112,17 @@ export interface NotificationQueue {
   size(): Promise<number>;
 }
 
+export interface ReportStore {
+  /** Claims a period and scope for `by`: undefined when it is claimed already (made, or being made elsewhere). */
+  claim(r: Omit<ReportRow, 'id' | 'madeAt' | 'model'>): Promise<ReportRow | undefined>;
+  made(id: number, model: string, now: number): Promise<void>;
+  /** Gives a claim up (the making failed), so that it is tried again. */
+  release(id: number): Promise<void>;
+  get(type: ReportRow['type'], firstDay: string, scope: string): Promise<ReportRow | undefined>;
+  /** Reports whose first day lies in [fromDay, untilDay], without their models. */
+  list(fromDay: string, untilDay: string): Promise<ReportRow[]>;
+}
+
 export interface CounterStore {
   add(name: string, n: number): Promise<void>;
   all(): Promise<Record<string, number>>;
@@ -126,6 +137,7 @@ export interface Store {
   readonly maintenance: MaintenanceStore;
   readonly queue: NotificationQueue;
   readonly counters: CounterStore;
+  readonly reports: ReportStore;
   /** Drops heartbeat buckets, detections and roll-ups older than `before`. */
   prune(before: number): Promise<void>;
   close(): Promise<void>;

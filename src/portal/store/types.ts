@@ -143,6 +143,21 @@ export interface MaintenanceWindow {
   reason: string;
 }
 
+/** A report's row: its period and scope, claimed by one portal, and its model once made (JSON). */
+export interface ReportRow {
+  id: number;
+  type: 'daily' | 'weekly' | 'monthly';
+  firstDay: string;
+  lastDay: string;
+  /** An account's name, or '*' for the whole portal. */
+  scope: string;
+  timeZone: string;
+  claimedAt: number;
+  claimedBy: string;
+  madeAt: number | null;
+  model: string | null;
+}
+
 export interface QueuedNotification {
   id: number;
   channel: 'email' | 'webhook';

@@ -62,4 +62,13 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX notification_due ON notification (next_at);
   CREATE TABLE counter (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
   `,
+  // Reports: a period and scope is claimed once, before it is made, so that two portals on one store never make it twice.
+  `
+  CREATE TABLE report (
+    id INTEGER PRIMARY KEY, type TEXT NOT NULL, first_day TEXT NOT NULL, last_day TEXT NOT NULL, scope TEXT NOT NULL,
+    time_zone TEXT NOT NULL, claimed_at INTEGER NOT NULL, claimed_by TEXT NOT NULL, made_at INTEGER, model TEXT,
+    UNIQUE (type, first_day, scope)
+  );
+  CREATE INDEX report_first ON report (first_day);
+  `,
 ];

@@ -8,6 +8,7 @@ import { SqliteAccounts, SqliteAppliances } from './fleet.ts';
 import { BUCKET_MS } from '../types.ts';
 import { SqliteAlerts, SqliteCounters, SqliteMaintenance, SqliteQueue } from './notices.ts';
 import { openPortalDb } from './open.ts';
+import { SqliteReports } from './reports.ts';
 
 export class SqliteStore implements Store {
   readonly accounts;
@@ -18,6 +19,7 @@ export class SqliteStore implements Store {
   readonly maintenance;
   readonly queue;
   readonly counters;
+  readonly reports;
   private readonly db: Database.Database;
 
   constructor(file: string) {
@@ -30,6 +32,7 @@ export class SqliteStore implements Store {
     this.maintenance = new SqliteMaintenance(this.db);
     this.queue = new SqliteQueue(this.db);
     this.counters = new SqliteCounters(this.db);
+    this.reports = new SqliteReports(this.db);
   }
 
   async prune(before: number): Promise<void> {

@@ -1,0 +1,50 @@
+// Reports in SQLite: the UNIQUE (type, first day, scope) constraint is the
+// claim, so of two portals on one store exactly one makes a report.
+
+import type Database from 'better-sqlite3';
+import type { ReportStore } from '../store.ts';
+import type { ReportRow } from '../types.ts';
+
+interface Row {
+  id: number; type: ReportRow['type']; first_day: string; last_day: string; scope: string; time_zone: string; claimed_at: number;
+  claimed_by: string; made_at: number | null; model: string | null;
+}
+
+function report(r: Row): ReportRow {
+  return {
+    id: r.id, type: r.type, firstDay: r.first_day, lastDay: r.last_day, scope: r.scope, timeZone: r.time_zone, claimedAt: r.claimed_at,
+    claimedBy: r.claimed_by, madeAt: r.made_at, model: r.model,
+  };
+}
+
+export class SqliteReports implements ReportStore {
+  private readonly db: Database.Database;
+
+  constructor(db: Database.Database) {
+    this.db = db;
+  }
+
+  async claim(r: Omit<ReportRow, 'id' | 'madeAt' | 'model'>): Promise<ReportRow | undefined> {
+    const res = this.db.prepare(`INSERT OR IGNORE INTO report (type, first_day, last_day, scope, time_zone, claimed_at, claimed_by)
+      VALUES (?, ?, ?, ?, ?, ?, ?)`).run(r.type, r.firstDay, r.lastDay, r.scope, r.timeZone, r.claimedAt, r.claimedBy);
+    return res.changes === 1 ? { ...r, id: Number(res.lastInsertRowid), madeAt: null, model: null } : undefined;
+  }
+
+  async made(id: number, model: string, now: number): Promise<void> {
+    this.db.prepare('UPDATE report SET model = ?, made_at = ? WHERE id = ?').run(model, now, id);
+  }
+
+  async release(id: number): Promise<void> {
+    this.db.prepare('DELETE FROM report WHERE id = ? AND made_at IS NULL').run(id);
+  }
+
+  async get(type: ReportRow['type'], firstDay: string, scope: string): Promise<ReportRow | undefined> {
+    const r = this.db.prepare('SELECT * FROM report WHERE type = ? AND first_day = ? AND scope = ?').get(type, firstDay, scope) as Row | undefined;
+    return r && report(r);
+  }
+
+  async list(fromDay: string, untilDay: string): Promise<ReportRow[]> {
+    return (this.db.prepare(`SELECT id, type, first_day, last_day, scope, time_zone, claimed_at, claimed_by, made_at, NULL AS model
+      FROM report WHERE first_day >= ? AND first_day <= ? ORDER BY first_day, id`).all(fromDay, untilDay) as Row[]).map(report);
+  }
+}
