@@ -77,7 +77,7 @@ export function dayOfInstant(t: number, tz: string): string {
   return `${w.y}-${String(w.mo).padStart(2, '0')}-${String(w.d).padStart(2, '0')}`;
 }
 
-function addDays(day: string, n: number): string {
+export function addDays(day: string, n: number): string {
   const [y, mo, d] = day.split('-').map(Number) as [number, number, number];
   return new Date(Date.UTC(y, mo - 1, d + n)).toISOString().slice(0, 10);
 }

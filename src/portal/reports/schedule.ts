@@ -1,0 +1,99 @@
+// When reports are made: at start (the catch-up of what an outage missed)
+// and then at every wake, each period due and not yet made is claimed in
+// the store and handed to `make`, one at a time, oldest first and daily,
+// weekly, monthly within a day. A claim another portal holds is skipped; a
+// making that fails gives its claim back and is tried at the next wake. The
+// wake is a timer to the next minute, not a cron library: duePeriods() says
+// what is due from the time zone's own rules, so a wake missed (a suspended
+// VM) or doubled changes nothing.
+
+import type { ReportStore } from '../store/store.ts';
+import { addDays, dayOfInstant, duePeriods, type Period } from './periods.ts';
+
+const WAKE_MS = 60_000;
+/** At most this many reports per wake: a long outage is caught up over a few minutes, not in one burst. */
+const PER_WAKE = 50;
+
+export interface ScheduleOptions {
+  reports: ReportStore;
+  timeZone: string;
+  /** '*' for the whole portal, and each account's name. */
+  scopes: () => Promise<string[]>;
+  make: (p: Period, scope: string) => Promise<string>;
+  /** Who claims (host and pid): shown with the report. */
+  by: string;
+  log: { info(o: object, m: string): void; warn(o: object, m: string): void };
+  now?: () => number;
+  horizonDays?: number;
+}
+
+export class ReportSchedule {
+  private readonly o: ScheduleOptions;
+  private readonly now: () => number;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private started = false;
+  private stopped = false;
+  readonly counters = { made: 0, failed: 0, skipped: 0 };
+
+  constructor(o: ScheduleOptions) {
+    this.o = o;
+    this.now = o.now ?? Date.now;
+  }
+
+  start(): void {
+    this.started = true;
+    this.stopped = false;
+    void this.wake();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** One pass: make what is due. Resolves when it is done (tests call it directly). */
+  wake(): Promise<void> {
+    this.running ??= this.pass().finally(() => {
+      this.running = undefined;
+      if (this.started && !this.stopped) {
+        clearTimeout(this.timer);
+        this.timer = setTimeout(() => void this.wake(), WAKE_MS - (this.now() % WAKE_MS));
+        this.timer.unref();
+      }
+    });
+    return this.running;
+  }
+
+  private async pass(): Promise<void> {
+    const now = this.now();
+    let budget = PER_WAKE;
+    const horizon = this.o.horizonDays ?? 62;
+    // Only the reports the horizon can name are read: a wake costs the same however many are kept.
+    const today = dayOfInstant(now, this.o.timeZone);
+    const kept = await this.o.reports.list(addDays(today, -(horizon + 31)), today);
+    for (const scope of await this.o.scopes()) {
+      const made = new Set(kept.filter((r) => r.scope === scope).map((r) => `${r.type} ${r.firstDay}`));
+      for (const p of duePeriods(now, this.o.timeZone, (x) => made.has(`${x.type} ${x.first}`), horizon)) {
+        if (this.stopped || budget-- <= 0) return;
+        const claim = await this.o.reports.claim({
+          type: p.type, firstDay: p.first, lastDay: p.last, scope, timeZone: p.timeZone, claimedAt: now, claimedBy: this.o.by,
+        });
+        if (!claim) {
+          this.counters.skipped++;
+          continue;
+        }
+        try {
+          await this.o.reports.made(claim.id, await this.o.make(p, scope), this.now());
+          this.counters.made++;
+          this.o.log.info({ type: p.type, first: p.first, last: p.last, scope }, 'report made');
+        } catch (err) {
+          this.counters.failed++;
+          await this.o.reports.release(claim.id);
+          this.o.log.warn({ type: p.type, first: p.first, scope, err: (err as Error).message }, 'report failed; it is tried again at the next wake');
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,71 @@
+// The report schedule on a clock the test sets: what an outage missed is
+// made at start, each once; nothing twice on a second wake or by a second
+// portal on the same store; a failed making is tried again.
+
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Period } from '../../src/portal/reports/periods.ts';
+import { ReportSchedule } from '../../src/portal/reports/schedule.ts';
+import { SqliteStore } from '../../src/portal/store/sqlite/store.ts';
+import { tmpdir } from '../helpers/tmp.ts';
+
+const quiet = { info() {}, warn() {} };
+const NOW = Date.parse('2026-12-01T03:00:00Z');
+
+function schedule(store: SqliteStore, by: string, made: string[], o: { failOnce?: string } = {}) {
+  const failed = new Set<string>();
+  return new ReportSchedule({
+    reports: store.reports, timeZone: 'UTC', scopes: async () => ['*', 'acme'], by, log: quiet, now: () => NOW, horizonDays: 3,
+    make: async (p: Period, scope: string) => {
+      const key = `${p.type} ${p.first} ${scope}`;
+      if (key === o.failOnce && !failed.has(key)) {
+        failed.add(key);
+        throw new Error('the store was busy');
+      }
+      made.push(key);
+      return JSON.stringify({ version: 1, type: p.type, first: p.first, scope });
+    },
+  });
+}
+
+describe('the report schedule', () => {
+  it('makes what is due at start, each once per scope, in order; a second wake makes nothing', async () => {
+    const store = new SqliteStore(path.join(tmpdir('tmsp-portal-schedule-'), 'portal.db'));
+    const made: string[] = [];
+    const s = schedule(store, 'a', made);
+    await s.wake();
+    expect(made).toEqual([
+      'daily 2026-11-28 *', 'weekly 2026-11-22 *', 'daily 2026-11-29 *', 'daily 2026-11-30 *', 'monthly 2026-11-01 *',
+      'daily 2026-11-28 acme', 'weekly 2026-11-22 acme', 'daily 2026-11-29 acme', 'daily 2026-11-30 acme', 'monthly 2026-11-01 acme',
+    ]);
+    await s.wake();
+    expect(made).toHaveLength(10);
+    expect(JSON.parse((await store.reports.get('monthly', '2026-11-01', 'acme'))!.model!)).toEqual(
+      { version: 1, type: 'monthly', first: '2026-11-01', scope: 'acme' });
+    await store.close();
+  });
+
+  it('never makes a report twice with two portals on one store', async () => {
+    const file = path.join(tmpdir('tmsp-portal-schedule-'), 'portal.db');
+    const a = new SqliteStore(file);
+    const b = new SqliteStore(file);
+    const made: string[] = [];
+    await Promise.all([schedule(a, 'a', made).wake(), schedule(b, 'b', made).wake()]);
+    expect(made).toHaveLength(10);
+    expect(new Set(made).size).toBe(10);
+    await a.close();
+    await b.close();
+  });
+
+  it('gives a failed making\'s claim back, and makes it at the next wake', async () => {
+    const store = new SqliteStore(path.join(tmpdir('tmsp-portal-schedule-'), 'portal.db'));
+    const made: string[] = [];
+    const s = schedule(store, 'a', made, { failOnce: 'daily 2026-11-29 *' });
+    await s.wake();
+    expect(made).not.toContain('daily 2026-11-29 *');
+    expect(s.counters).toMatchObject({ made: 9, failed: 1 });
+    await s.wake();
+    expect(made.filter((m) => m === 'daily 2026-11-29 *')).toHaveLength(1);
+    await store.close();
+  });
+});
