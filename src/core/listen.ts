@@ -2,6 +2,7 @@
 // error that names what could not listen where (a port in use, an address
 // not on this machine), which an operator can act on.
 
+import type http from 'node:http';
 import type net from 'node:net';
 import { TmspError } from '../errors.ts';
 
@@ -16,4 +17,10 @@ export function listen(server: net.Server, port: number, host: string, what: str
       resolve();
     });
   });
+}
+
+/** Closes an HTTP(S) server now: its keep-alive connections too, which close() alone would wait for. */
+export async function closeNow(server: http.Server): Promise<void> {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
 }

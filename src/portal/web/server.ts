@@ -9,7 +9,7 @@
 import type http from 'node:http';
 import https from 'node:https';
 import type net from 'node:net';
-import { listen } from '../../core/listen.ts';
+import { closeNow, listen } from '../../core/listen.ts';
 import type { Logins } from '../accounts/logins.ts';
 import type { Store } from '../store/store.ts';
 import { appliancePage } from './pages/appliance.ts';
@@ -104,9 +104,7 @@ export class WebServer {
   async stop(): Promise<void> {
     const s = this.server;
     this.server = undefined;
-    if (!s) return;
-    s.closeAllConnections();
-    await new Promise<void>((resolve) => s.close(() => resolve()));
+    if (s) await closeNow(s);
   }
 
   private failed(req: http.IncomingMessage, res: http.ServerResponse, err: unknown): void {

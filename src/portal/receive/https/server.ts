@@ -12,7 +12,7 @@ import https from 'node:https';
 import type net from 'node:net';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { listen } from '../../../core/listen.ts';
+import { closeNow, listen } from '../../../core/listen.ts';
 import { accountDir, insideJail } from '../jail.ts';
 import type { LoginCheck, OnLanded } from '../landed.ts';
 
@@ -72,9 +72,7 @@ export class HttpsReceiver {
   async stop(): Promise<void> {
     const s = this.server;
     this.server = undefined;
-    if (!s) return;
-    s.closeAllConnections();
-    await new Promise<void>((resolve) => s.close(() => resolve()));
+    if (s) await closeNow(s);
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
