@@ -3,7 +3,7 @@
 // own methods: an admin signs in, watches the fleet (and sees an appliance
 // turn silent without touching the page), opens an appliance, and searches
 // detections, one of which is named like an attack on the page itself.
-// Screenshots land in /work/notes/screens/ for a person to look at.
+// Screenshots land in test-output/screens/ for a person to look at.
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,9 +18,10 @@ import { SqliteStore } from '../../src/portal/store/sqlite/store.ts';
 import type { ApplianceState, Detection } from '../../src/portal/store/types.ts';
 import { selfSigned } from '../../src/portal/tls/self-signed.ts';
 import { WebServer } from '../../src/portal/web/server.ts';
+import { outputDir } from '../helpers/output.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
-const SCREENS = '/work/notes/screens';
+const SCREENS = outputDir('screens');
 const ADMIN = { user: 'admin', password: 'correct horse battery staple' };
 const APPLIANCE_ACCOUNT = { user: 'acct-berlin', password: 'appliance-secret-1' };
 const HOSTILE_THREAT = '<script>alert(1)</script>';
