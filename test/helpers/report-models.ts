@@ -28,6 +28,8 @@ export function sampleDaily(appliances = 40): DailyModel {
     },
     completeness: { records: 4_800_000, dropped: 1_200, missingRecords: 500, sequenceGaps: 1, ratio: 4_800_000 / 4_801_700 },
     detections: { count: 12_940, previous: 11_020 },
+    callbacks: { count: 1_530, previous: 1_210, hosts: 23 },
+    affectedHosts: { count: 412, previous: 398 },
     bySeverity: LEVELS.map((l, i) => ({ level: l, count: [120, 2_300, 6_000, 4_520][i]!, previous: [80, 2_500, 5_000, 3_440][i]! })),
     byCategory: {
       items: ['malware', 'command and control communication', 'exploit', 'network', 'grayware', 'phishing'].map((c, i) => ({

@@ -76,7 +76,7 @@ async function appliance(id: string, o: {
     // that bucket, a page rendered after the clock entered the next bucket found it complete and empty: a second gap.
     for (let t = o.beats.from; t <= o.beats.until; t += BUCKET) {
       if (o.beats.holes?.some(([f, u]) => t >= f && t < u)) continue;
-      rows.push({ id, heartbeat: heartbeat(id, t, o), at: t, count: 5, intervalS: 60, uploadIntervalS: 300 });
+      rows.push({ id, heartbeat: heartbeat(id, t, o), at: t, count: 5, intervalS: 60, uploadIntervalS: 300, droppedNew: 0 });
     }
     await store.appliances.heartbeats(rows);
   }

@@ -121,7 +121,12 @@ export class Fleet {
       const known = before?.intervalS ?? a!.intervalS;
       const intervalS = this.learner.observe(id, now, hb.intervals?.heartbeatS, known);
       const uploadIntervalS = hb.intervals?.uploadS ?? before?.uploadIntervalS ?? a?.uploadIntervalS ?? null;
-      this.gathered.set(id, { id, heartbeat: hb, at: now, count: (before?.count ?? 0) + 1, intervalS, uploadIntervalS });
+      // The counter is since the agent started: a lower uptime is a restart, and all it counts is new.
+      const restarted = !prev || hb.uptimeS < (prev.uptimeS ?? 0);
+      const droppedNew = restarted ? hb.dropped.records : Math.max(0, hb.dropped.records - prev.dropped.records);
+      this.gathered.set(id, {
+        id, heartbeat: hb, at: now, count: (before?.count ?? 0) + 1, intervalS, uploadIntervalS, droppedNew: (before?.droppedNew ?? 0) + droppedNew,
+      });
       if (!before) {
         // The first heartbeat since the last write: state changes (a return from silence) are acted on at once.
         await this.flush();

@@ -4,7 +4,7 @@
 // was made. MODEL_VERSION changes whenever a field's meaning does; a
 // rendering refuses a version it does not know rather than guess.
 
-import type { ApplianceState } from '../store/types.ts';
+import type { ApplianceState, Capped } from '../store/types.ts';
 import type { ReportType } from './periods.ts';
 
 export const MODEL_VERSION = 1;
@@ -17,11 +17,7 @@ export function levelOf(severity: number): Level {
   return severity >= 8 ? 'high' : severity >= 6 ? 'medium' : severity >= 4 ? 'low' : 'info';
 }
 
-/** Lists in a model are capped so that a report's size never follows the fleet or the data; `omitted` counts the rest. */
-export interface Capped<T> {
-  items: T[];
-  omitted: number;
-}
+export type { Capped };
 
 export interface ReportHead {
   version: typeof MODEL_VERSION;
@@ -125,6 +121,10 @@ export interface DailyModel extends ReportHead {
   appliances: Capped<ApplianceDay>;
   completeness: Completeness;
   detections: CountVsPrevious;
+  /** C&C callbacks against the day before, and how many hosts made them (the table below is capped; these are not). */
+  callbacks: CountVsPrevious & { hosts: number };
+  /** Distinct hosts with detections. */
+  affectedHosts: CountVsPrevious;
   bySeverity: Array<{ level: Level } & CountVsPrevious>;
   byCategory: Capped<{ category: string } & CountVsPrevious>;
   topThreats: ThreatRow[];

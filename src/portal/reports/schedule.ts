@@ -3,14 +3,17 @@
 // the store and handed to `make`, one at a time, oldest first and daily,
 // weekly, monthly within a day. A claim another portal holds is skipped; a
 // making that fails gives its claim back and is tried at the next wake. The
-// wake is a timer to the next minute, not a cron library: duePeriods() says
-// what is due from the time zone's own rules, so a wake missed (a suspended
-// VM) or doubled changes nothing.
+// wake is croner's, at the top of every hour in the report time zone (so
+// 02:00 local, or the first instant after it when DST skips it); what is
+// due comes from duePeriods(), so a wake missed (a suspended VM) or
+// doubled changes nothing.
 
+import { Cron } from 'croner';
 import type { ReportStore } from '../store/store.ts';
 import { addDays, dayOfInstant, duePeriods, type Period } from './periods.ts';
 
-const WAKE_MS = 60_000;
+/** Every hour on the hour, local time: reports are due at 02:00, and a failed one is tried again an hour later. */
+export const WAKE_PATTERN = '0 0 * * * *';
 /** At most this many reports per wake: a long outage is caught up over a few minutes, not in one burst. */
 const PER_WAKE = 50;
 
@@ -20,6 +23,8 @@ export interface ScheduleOptions {
   /** '*' for the whole portal, and each account's name. */
   scopes: () => Promise<string[]>;
   make: (p: Period, scope: string) => Promise<string>;
+  /** After each wake's making: the e-mails of what was made. */
+  after?: () => Promise<void>;
   /** Who claims (host and pid): shown with the report. */
   by: string;
   log: { info(o: object, m: string): void; warn(o: object, m: string): void };
@@ -30,9 +35,8 @@ export interface ScheduleOptions {
 export class ReportSchedule {
   private readonly o: ScheduleOptions;
   private readonly now: () => number;
-  private timer: NodeJS.Timeout | undefined;
+  private cron: Cron | undefined;
   private running: Promise<void> | undefined;
-  private started = false;
   private stopped = false;
   readonly counters = { made: 0, failed: 0, skipped: 0 };
 
@@ -42,26 +46,30 @@ export class ReportSchedule {
   }
 
   start(): void {
-    this.started = true;
     this.stopped = false;
+    this.cron = new Cron(WAKE_PATTERN, { timezone: this.o.timeZone, unref: true, protect: true }, () => void this.wake());
     void this.wake();
+  }
+
+  /** When the next wake is (ms), for `status`. */
+  nextWake(): number | null {
+    return this.cron?.nextRun()?.getTime() ?? null;
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
+    this.cron?.stop();
+    this.cron = undefined;
     await this.running;
   }
 
   /** One pass: make what is due. Resolves when it is done (tests call it directly). */
   wake(): Promise<void> {
-    this.running ??= this.pass().finally(() => {
+    this.running ??= this.pass().then(() => this.o.after?.()).catch((err: unknown) => {
+      this.counters.failed++;
+      this.o.log.warn({ err: (err as Error).message }, 'report wake failed; it is tried again at the next');
+    }).finally(() => {
       this.running = undefined;
-      if (this.started && !this.stopped) {
-        clearTimeout(this.timer);
-        this.timer = setTimeout(() => void this.wake(), WAKE_MS - (this.now() % WAKE_MS));
-        this.timer.unref();
-      }
     });
     return this.running;
   }

@@ -5,7 +5,7 @@
 
 import type { Heartbeat, Registration } from '../../protocol/heartbeat.ts';
 import type {
-  Account, Alert, AlertKind, Appliance, ApplianceState, Batch, BatchRange, DailyRollup, Detection, DetectionQuery, Gap,
+  Account, Alert, AlertKind, Appliance, ApplianceState, Batch, BatchRange, Capped, DailyRollup, Detection, DetectionQuery, Gap,
   HeartbeatBucket, MaintenanceWindow, QueuedNotification, ReportRow,
 } from './types.ts';
 
@@ -43,6 +43,8 @@ export interface HeartbeatWrite {
   at: number;
   /** Heartbeats since the last write. */
   count: number;
+  /** Records the appliance dropped since the heartbeat before these (its counter's increase, or all of it after a restart). */
+  droppedNew: number;
   /** The intervals learned so far (seconds). */
   intervalS: number | null;
   uploadIntervalS: number | null;
@@ -79,7 +81,7 @@ export interface BatchStore {
 
 export interface DetectionStore {
   search(q: DetectionQuery): Promise<Detection[]>;
-  /** Days as YYYY-MM-DD (UTC), inclusive. */
+  /** Local days of the roll-ups' zone, YYYY-MM-DD, inclusive. */
   rollups(fromDay: string, untilDay: string, applianceId?: string): Promise<DailyRollup[]>;
   /** Detections per appliance since a time (fleet page). */
   countsSince(since: number): Promise<Map<string, number>>;
@@ -114,13 +116,62 @@ export interface NotificationQueue {
 
 export interface ReportStore {
   /** Claims a period and scope for `by`: undefined when it is claimed already (made, or being made elsewhere). */
-  claim(r: Omit<ReportRow, 'id' | 'madeAt' | 'model'>): Promise<ReportRow | undefined>;
+  claim(r: Omit<ReportRow, 'id' | 'madeAt' | 'model' | 'mailedAt' | 'mailAttempts' | 'mailError'>): Promise<ReportRow | undefined>;
   made(id: number, model: string, now: number): Promise<void>;
   /** Gives a claim up (the making failed), so that it is tried again. */
   release(id: number): Promise<void>;
   get(type: ReportRow['type'], firstDay: string, scope: string): Promise<ReportRow | undefined>;
   /** Reports whose first day lies in [fromDay, untilDay], without their models. */
   list(fromDay: string, untilDay: string): Promise<ReportRow[]>;
+  /** Made since `since`, not yet e-mailed, tried fewer than `maxAttempts` times: oldest first, with their models. */
+  unmailed(since: number, maxAttempts: number, limit: number): Promise<ReportRow[]>;
+  mailed(id: number, now: number): Promise<void>;
+  /** A failed try; giveUp: none will help (no recipients), so none follows. */
+  mailFailed(id: number, error: string, giveUp?: boolean): Promise<void>;
+}
+
+/** An account's appliances, or (account undefined) the whole portal's. */
+export interface Scope {
+  account?: string;
+}
+
+/** Local days of the roll-ups' zone, inclusive. */
+export interface DayRange extends Scope {
+  fromDay: string;
+  untilDay: string;
+}
+
+/** Instants, [from, until). */
+export interface TimeRange extends Scope {
+  from: number;
+  until: number;
+}
+
+export type { Capped };
+
+/** What reports are made of: grouped and capped by the store, so a report never reads detections one by one. */
+export interface FigureStore {
+  severityByDay(q: DayRange): Promise<Array<{ day: string; severity: number; count: number }>>;
+  byAppliance(q: DayRange): Promise<Map<string, number>>;
+  byCategory(q: DayRange & { limit: number }): Promise<Capped<{ category: string; count: number }>>;
+  /** By count, or (bySeverity) by the highest severity first. */
+  topThreats(q: DayRange & { limit: number; category?: string; exceptCategory?: string; bySeverity?: boolean }): Promise<Capped<{
+    threat: string; category: string; maxSeverity: number; count: number; appliances: number;
+  }>>;
+  topHosts(q: DayRange & { limit: number }): Promise<Capped<{ host: string; count: number; maxSeverity: number; cnc: number }>>;
+  /** Distinct affected hosts, distinct hosts with C&C callbacks, and callbacks, across the range. */
+  hostTotals(q: DayRange): Promise<{ hosts: number; cncHosts: number; cnc: number }>;
+  hostsByDay(q: DayRange): Promise<Array<{ day: string; hosts: number; cncHosts: number; cnc: number }>>;
+  cncCallbacks(q: DayRange & { limit: number }): Promise<Capped<{
+    host: string; address: string; applianceId: string; maxSeverity: number; count: number; first: number; last: number;
+  }>>;
+  /** The stretches each appliance was heard (runs of heartbeat buckets). */
+  onlineSpans(q: TimeRange): Promise<Array<{ applianceId: string; from: number; until: number }>>;
+  /** Records the appliances said they dropped. */
+  drops(q: TimeRange): Promise<Map<string, number>>;
+  received(q: TimeRange): Promise<Map<string, { batches: number; records: number; lastAt: number }>>;
+  /** Sequence gaps found in the range and still open: how many, and the records they miss. */
+  gapsFound(q: TimeRange): Promise<Map<string, { gaps: number; records: number }>>;
 }
 
 export interface CounterStore {
@@ -138,6 +189,9 @@ export interface Store {
   readonly queue: NotificationQueue;
   readonly counters: CounterStore;
   readonly reports: ReportStore;
+  readonly figures: FigureStore;
+  /** The zone the roll-ups count local days in (reports.timeZone). */
+  rollupZone(): string;
   /** Drops heartbeat buckets, detections and roll-ups older than `before`. */
   prune(before: number): Promise<void>;
   close(): Promise<void>;

@@ -156,6 +156,10 @@ export interface ReportRow {
   claimedBy: string;
   madeAt: number | null;
   model: string | null;
+  /** E-mail: when it was sent, how many tries, the last failure. */
+  mailedAt: number | null;
+  mailAttempts: number;
+  mailError: string | null;
 }
 
 export interface QueuedNotification {
@@ -167,4 +171,10 @@ export interface QueuedNotification {
   /** The message (notify/message.ts), as JSON. */
   body: string;
   lastError: string | null;
+}
+
+/** Lists a report reads are capped, so that its size never follows the fleet or the data; `omitted` counts the rest. */
+export interface Capped<T> {
+  items: T[];
+  omitted: number;
 }

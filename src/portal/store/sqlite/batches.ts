@@ -6,6 +6,7 @@
 import type Database from 'better-sqlite3';
 import type { BatchBegin, BatchStore, NewBatch } from '../store.ts';
 import type { Batch, Detection, Gap } from '../types.ts';
+import { RollupCounts, type Rollups } from './rollups.ts';
 
 interface BatchRow {
   id: number; appliance_id: string; first_seq: number; last_seq: number; name: string; via: string; size: number; records: number;
@@ -19,28 +20,16 @@ function batch(r: BatchRow): Batch {
   };
 }
 
-const DAY_MS = 86_400_000;
-let lastDay = NaN;
-let lastDayText = '';
-
-/** UTC day of a time, as roll-ups are keyed (the last one remembered: a batch's detections mostly share a day). */
-export function dayOf(t: number): string {
-  const d = Math.floor(t / DAY_MS);
-  if (d !== lastDay) {
-    lastDay = d;
-    lastDayText = new Date(d * DAY_MS).toISOString().slice(0, 10);
-  }
-  return lastDayText;
-}
-
 export class SqliteBatches implements BatchStore {
   private readonly st;
   private readonly db: Database.Database;
-  /** Per batch being ingested: its detections counted by day, appliance, severity, category and threat. */
-  private readonly pending = new Map<number, Map<string, number>>();
+  /** Per batch being ingested: its detections' roll-up counts. */
+  private readonly pending = new Map<number, RollupCounts>();
+  private readonly rollups: Rollups;
 
-  constructor(db: Database.Database) {
+  constructor(db: Database.Database, rollups: Rollups) {
     this.db = db;
+    this.rollups = rollups;
     this.st = {
       byRange: db.prepare('SELECT * FROM batch WHERE appliance_id = ? AND first_seq = ? AND last_seq = ?'),
       overlapping: db.prepare(`SELECT first_seq, last_seq FROM batch WHERE appliance_id = ? AND state = 'done'
@@ -55,8 +44,6 @@ export class SqliteBatches implements BatchStore {
       gapsIn: db.prepare('SELECT * FROM gap WHERE appliance_id = ? AND last_seq >= ? AND first_seq <= ?'),
       gapDelete: db.prepare('DELETE FROM gap WHERE appliance_id = ? AND first_seq = ?'),
       gapInsert: db.prepare('INSERT OR REPLACE INTO gap VALUES (?, ?, ?, ?)'),
-      rollup: db.prepare(`INSERT INTO rollup_daily (day, appliance_id, severity, category, threat, count) VALUES (?, ?, ?, ?, ?, ?)
-        ON CONFLICT (day, appliance_id, severity, category, threat) DO UPDATE SET count = count + excluded.count`),
       appliance: db.prepare(`UPDATE appliance SET last_batch_at = ?, last_batch_name = ?, batches = batches + 1,
         records = records + ?, detections = detections + ? WHERE id = ?`),
       unfinished: db.prepare(`SELECT id FROM batch WHERE state <> 'done'`),
@@ -66,6 +53,7 @@ export class SqliteBatches implements BatchStore {
   }
 
   async begin(b: NewBatch): Promise<BatchBegin> {
+    this.rollups.refresh();
     return this.db.transaction((): BatchBegin => {
       const old = this.st.byRange.get(b.applianceId, b.firstSeq, b.lastSeq) as BatchRow | undefined;
       if (old?.state === 'done') return { kind: 'duplicate', batch: batch(old) };
@@ -84,20 +72,19 @@ export class SqliteBatches implements BatchStore {
   /**
    * A slice of a batch's detections. Its commit is not synced: until finish()
    * the batch is invisible and a crash discards it whole, and finish()'s
-   * synced commit makes every earlier one durable with it. The day's counts
+   * synced commit makes every earlier one durable with it. The roll-up counts
    * are gathered here and written by finish(), rather than read back.
    */
   async addDetections(id: number, rows: Detection[]): Promise<void> {
     let counts = this.pending.get(id);
-    if (!counts) this.pending.set(id, (counts = new Map()));
+    if (!counts) this.pending.set(id, (counts = new RollupCounts()));
     this.db.pragma('synchronous = NORMAL');
     try {
       this.db.transaction(() => {
         for (const d of rows) {
           this.st.detection.run(id, d.time, d.applianceId, d.seq, d.format, d.eventId, d.threat, d.severity, d.category,
             d.srcHost, d.srcPort, d.dstHost, d.dstPort, d.protocol, d.action, d.cnc ? 1 : 0, d.cncAddress);
-          const key = JSON.stringify([dayOf(d.time), d.applianceId, d.severity, d.category, d.threat]);
-          counts!.set(key, (counts!.get(key) ?? 0) + 1);
+          counts!.add(d, this.rollups.dayOf(d.time));
         }
       })();
     } finally {
@@ -110,7 +97,8 @@ export class SqliteBatches implements BatchStore {
       const b = batch(this.st.get.get(id) as BatchRow);
       this.recordGaps(b, f.now);
       this.st.done.run(f.newRecords, f.detections, id);
-      for (const [key, n] of this.pending.get(id) ?? []) this.st.rollup.run(...(JSON.parse(key) as [string, string, number, string, string]), n);
+      const counts = this.pending.get(id);
+      if (counts) this.rollups.write(counts);
       this.pending.delete(id);
       this.st.appliance.run(b.receivedAt, b.name, f.newRecords, f.detections, b.applianceId);
       return { ...b, newRecords: f.newRecords, detections: f.detections };

@@ -82,9 +82,9 @@ export class SqliteAppliances implements ApplianceStore {
       status: db.prepare('UPDATE appliance SET status = ?, status_at = ? WHERE id = ?'),
       heartbeat: db.prepare(`UPDATE appliance SET last_heartbeat_at = ?, last_heartbeat = ?, interval_s = ?, upload_interval_s = ?
         WHERE id = ?`),
-      bucket: db.prepare(`INSERT INTO heartbeat_bucket VALUES (?, ?, ?, ?, ?) ON CONFLICT (appliance_id, start) DO UPDATE SET
+      bucket: db.prepare(`INSERT INTO heartbeat_bucket VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (appliance_id, start) DO UPDATE SET
         count = count + excluded.count, spool_records = max(spool_records, excluded.spool_records),
-        dropped_records = max(dropped_records, excluded.dropped_records)`),
+        dropped_records = max(dropped_records, excluded.dropped_records), dropped_new = dropped_new + excluded.dropped_new`),
       state: db.prepare('UPDATE appliance SET state = ?, state_since = ? WHERE id = ? AND state <> ?'),
     };
   }
@@ -132,7 +132,8 @@ export class SqliteAppliances implements ApplianceStore {
     this.db.transaction(() => {
       for (const r of rows) {
         this.st.heartbeat.run(r.at, JSON.stringify(r.heartbeat), r.intervalS, r.uploadIntervalS, r.id);
-        this.st.bucket.run(r.id, r.at - (r.at % BUCKET_MS), r.count, r.heartbeat.spool.records, r.heartbeat.dropped.records);
+        this.st.bucket.run(r.id, r.at - (r.at % BUCKET_MS), r.count, r.heartbeat.spool.records, r.heartbeat.dropped.records,
+          r.droppedNew);
       }
     })();
   }

@@ -71,4 +71,30 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX report_first ON report (first_day);
   `,
+  // Reports: roll-ups per local day of the report time zone (meta.rollup_zone; rebuilt from the detections
+  // when it changes), per affected host and per C&C callback; the records each heartbeat says were dropped
+  // since the one before, so a day's drops are a sum, whatever the appliance's restarts did to its counter.
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+  INSERT INTO meta VALUES ('rollup_zone', 'UTC');
+  ALTER TABLE heartbeat_bucket ADD COLUMN dropped_new INTEGER NOT NULL DEFAULT 0;
+  CREATE TABLE rollup_host (
+    day TEXT NOT NULL, appliance_id TEXT NOT NULL, host TEXT NOT NULL, count INTEGER NOT NULL, max_severity INTEGER NOT NULL,
+    cnc INTEGER NOT NULL, PRIMARY KEY (day, appliance_id, host)
+  ) WITHOUT ROWID;
+  CREATE TABLE rollup_cnc (
+    day TEXT NOT NULL, appliance_id TEXT NOT NULL, host TEXT NOT NULL, address TEXT NOT NULL, count INTEGER NOT NULL,
+    max_severity INTEGER NOT NULL, first INTEGER NOT NULL, last INTEGER NOT NULL, PRIMARY KEY (day, appliance_id, host, address)
+  ) WITHOUT ROWID;
+  CREATE INDEX gap_found ON gap (found_at);
+  ALTER TABLE report ADD COLUMN mailed_at INTEGER;
+  ALTER TABLE report ADD COLUMN mail_attempts INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE report ADD COLUMN mail_error TEXT;
+  INSERT INTO rollup_host SELECT strftime('%Y-%m-%d', d.time / 1000, 'unixepoch'), d.appliance_id, coalesce(d.src_host, d.dst_host),
+    count(*), max(d.severity), sum(d.cnc) FROM detection d JOIN batch b ON b.id = d.batch_id
+    WHERE b.state = 'done' AND coalesce(d.src_host, d.dst_host) IS NOT NULL GROUP BY 1, 2, 3;
+  INSERT INTO rollup_cnc SELECT strftime('%Y-%m-%d', d.time / 1000, 'unixepoch'), d.appliance_id, coalesce(d.src_host, '?'), d.cnc_address,
+    count(*), max(d.severity), min(d.time), max(d.time) FROM detection d JOIN batch b ON b.id = d.batch_id
+    WHERE b.state = 'done' AND d.cnc = 1 AND d.cnc_address IS NOT NULL GROUP BY 1, 2, 3, 4;
+  `,
 ];

@@ -7,13 +7,13 @@ import type { ReportRow } from '../types.ts';
 
 interface Row {
   id: number; type: ReportRow['type']; first_day: string; last_day: string; scope: string; time_zone: string; claimed_at: number;
-  claimed_by: string; made_at: number | null; model: string | null;
+  claimed_by: string; made_at: number | null; model: string | null; mailed_at: number | null; mail_attempts: number; mail_error: string | null;
 }
 
 function report(r: Row): ReportRow {
   return {
     id: r.id, type: r.type, firstDay: r.first_day, lastDay: r.last_day, scope: r.scope, timeZone: r.time_zone, claimedAt: r.claimed_at,
-    claimedBy: r.claimed_by, madeAt: r.made_at, model: r.model,
+    claimedBy: r.claimed_by, madeAt: r.made_at, model: r.model, mailedAt: r.mailed_at, mailAttempts: r.mail_attempts, mailError: r.mail_error,
   };
 }
 
@@ -24,10 +24,10 @@ export class SqliteReports implements ReportStore {
     this.db = db;
   }
 
-  async claim(r: Omit<ReportRow, 'id' | 'madeAt' | 'model'>): Promise<ReportRow | undefined> {
+  async claim(r: Omit<ReportRow, 'id' | 'madeAt' | 'model' | 'mailedAt' | 'mailAttempts' | 'mailError'>): Promise<ReportRow | undefined> {
     const res = this.db.prepare(`INSERT OR IGNORE INTO report (type, first_day, last_day, scope, time_zone, claimed_at, claimed_by)
       VALUES (?, ?, ?, ?, ?, ?, ?)`).run(r.type, r.firstDay, r.lastDay, r.scope, r.timeZone, r.claimedAt, r.claimedBy);
-    return res.changes === 1 ? { ...r, id: Number(res.lastInsertRowid), madeAt: null, model: null } : undefined;
+    return res.changes === 1 ? { ...r, id: Number(res.lastInsertRowid), madeAt: null, model: null, mailedAt: null, mailAttempts: 0, mailError: null } : undefined;
   }
 
   async made(id: number, model: string, now: number): Promise<void> {
@@ -44,7 +44,21 @@ export class SqliteReports implements ReportStore {
   }
 
   async list(fromDay: string, untilDay: string): Promise<ReportRow[]> {
-    return (this.db.prepare(`SELECT id, type, first_day, last_day, scope, time_zone, claimed_at, claimed_by, made_at, NULL AS model
-      FROM report WHERE first_day >= ? AND first_day <= ? ORDER BY first_day, id`).all(fromDay, untilDay) as Row[]).map(report);
+    return (this.db.prepare(`SELECT id, type, first_day, last_day, scope, time_zone, claimed_at, claimed_by, made_at, NULL AS model,
+      mailed_at, mail_attempts, mail_error FROM report WHERE first_day >= ? AND first_day <= ? ORDER BY first_day, id`).all(fromDay, untilDay) as Row[]).map(report);
+  }
+
+  async unmailed(since: number, maxAttempts: number, limit: number): Promise<ReportRow[]> {
+    return (this.db.prepare(`SELECT * FROM report WHERE made_at >= ? AND mailed_at IS NULL AND mail_attempts < ? ORDER BY made_at, id LIMIT ?`)
+      .all(since, maxAttempts, limit) as Row[]).map(report);
+  }
+
+  async mailed(id: number, now: number): Promise<void> {
+    this.db.prepare('UPDATE report SET mailed_at = ?, mail_attempts = mail_attempts + 1, mail_error = NULL WHERE id = ?').run(now, id);
+  }
+
+  async mailFailed(id: number, error: string, giveUp = false): Promise<void> {
+    this.db.prepare(`UPDATE report SET mail_attempts = CASE WHEN ? THEN 1000000 ELSE mail_attempts + 1 END, mail_error = ? WHERE id = ?`)
+      .run(giveUp ? 1 : 0, error.slice(0, 500), id);
   }
 }

@@ -1,0 +1,144 @@
+// The figures reports are made of, from the roll-ups (per local day) and the
+// heartbeat buckets, batches and gaps (per instant). Each answer is grouped
+// and capped in SQL: what a report reads grows with the period's days and
+// the fleet, never with the number of detections.
+
+import type Database from 'better-sqlite3';
+import type { Capped, DayRange, FigureStore, TimeRange } from '../store.ts';
+import { BUCKET_MS } from '../types.ts';
+
+/** The roll-up rows of a range and scope: `r` is the roll-up table's alias. */
+function days(q: DayRange, r = 'r'): { where: string; args: unknown[] } {
+  const where = [`${r}.day >= ?`, `${r}.day <= ?`];
+  const args: unknown[] = [q.fromDay, q.untilDay];
+  if (q.account !== undefined) {
+    where.push(`${r}.appliance_id IN (SELECT id FROM appliance WHERE account = ?)`);
+    args.push(q.account);
+  }
+  return { where: where.join(' AND '), args };
+}
+
+function scoped(q: TimeRange, column: string, time: string): { where: string; args: unknown[] } {
+  const where = [`${time} >= ?`, `${time} < ?`];
+  const args: unknown[] = [q.from, q.until];
+  if (q.account !== undefined) {
+    where.push(`${column} IN (SELECT id FROM appliance WHERE account = ?)`);
+    args.push(q.account);
+  }
+  return { where: where.join(' AND '), args };
+}
+
+export class SqliteFigures implements FigureStore {
+  private readonly db: Database.Database;
+
+  constructor(db: Database.Database) {
+    this.db = db;
+  }
+
+  private all<T>(sql: string, args: unknown[]): T[] {
+    return this.db.prepare(sql).all(...args) as T[];
+  }
+
+  private capped<T>(sql: string, countSql: string, args: unknown[], limit: number): Capped<T> {
+    const items = this.all<T>(`${sql} LIMIT ?`, [...args, limit]);
+    const total = (this.db.prepare(countSql).get(...args) as { n: number }).n;
+    return { items, omitted: Math.max(0, total - items.length) };
+  }
+
+  async severityByDay(q: DayRange): Promise<Array<{ day: string; severity: number; count: number }>> {
+    const w = days(q);
+    return this.all(`SELECT day, severity, sum(count) AS count FROM rollup_daily r WHERE ${w.where} GROUP BY day, severity ORDER BY day`, w.args);
+  }
+
+  async byAppliance(q: DayRange): Promise<Map<string, number>> {
+    const w = days(q);
+    const rows = this.all<{ id: string; n: number }>(`SELECT appliance_id AS id, sum(count) AS n FROM rollup_daily r WHERE ${w.where}
+      GROUP BY appliance_id`, w.args);
+    return new Map(rows.map((r) => [r.id, r.n]));
+  }
+
+  async byCategory(q: DayRange & { limit: number }): Promise<Capped<{ category: string; count: number }>> {
+    const w = days(q);
+    return this.capped(`SELECT category, sum(count) AS count FROM rollup_daily r WHERE ${w.where} GROUP BY category ORDER BY count DESC, category`,
+      `SELECT count(DISTINCT category) AS n FROM rollup_daily r WHERE ${w.where}`, w.args, q.limit);
+  }
+
+  async topThreats(q: DayRange & { limit: number; category?: string; exceptCategory?: string; bySeverity?: boolean }): Promise<Capped<{
+    threat: string; category: string; maxSeverity: number; count: number; appliances: number;
+  }>> {
+    const w = days(q);
+    let where = w.where;
+    const args = [...w.args];
+    if (q.category !== undefined) { where += ' AND r.category = ?'; args.push(q.category); }
+    if (q.exceptCategory !== undefined) { where += ' AND r.category <> ?'; args.push(q.exceptCategory); }
+    return this.capped(`SELECT threat, category, max(severity) AS maxSeverity, sum(count) AS count, count(DISTINCT appliance_id) AS appliances
+      FROM rollup_daily r WHERE ${where} GROUP BY threat, category ORDER BY ${q.bySeverity ? 'maxSeverity DESC, ' : ''}count DESC, threat`,
+    `SELECT count(*) AS n FROM (SELECT 1 FROM rollup_daily r WHERE ${where} GROUP BY threat, category)`, args, q.limit);
+  }
+
+  async topHosts(q: DayRange & { limit: number }): Promise<Capped<{ host: string; count: number; maxSeverity: number; cnc: number }>> {
+    const w = days(q);
+    return this.capped(`SELECT host, sum(count) AS count, max(max_severity) AS maxSeverity, sum(cnc) AS cnc FROM rollup_host r WHERE ${w.where}
+      GROUP BY host ORDER BY count DESC, host`, `SELECT count(DISTINCT host) AS n FROM rollup_host r WHERE ${w.where}`, w.args, q.limit);
+  }
+
+  async hostTotals(q: DayRange): Promise<{ hosts: number; cncHosts: number; cnc: number }> {
+    const w = days(q);
+    const h = this.db.prepare(`SELECT count(DISTINCT host) AS hosts FROM rollup_host r WHERE ${w.where}`).get(...w.args) as { hosts: number };
+    const c = this.db.prepare(`SELECT count(DISTINCT host) AS cncHosts, coalesce(sum(count), 0) AS cnc FROM rollup_cnc r WHERE ${w.where}`)
+      .get(...w.args) as { cncHosts: number; cnc: number };
+    return { hosts: h.hosts, cncHosts: c.cncHosts, cnc: c.cnc };
+  }
+
+  async hostsByDay(q: DayRange): Promise<Array<{ day: string; hosts: number; cncHosts: number; cnc: number }>> {
+    const w = days(q);
+    const hosts = this.all<{ day: string; n: number }>(`SELECT day, count(DISTINCT host) AS n FROM rollup_host r WHERE ${w.where} GROUP BY day`, w.args);
+    const cnc = new Map(this.all<{ day: string; hosts: number; n: number }>(`SELECT day, count(DISTINCT host) AS hosts, sum(count) AS n
+      FROM rollup_cnc r WHERE ${w.where} GROUP BY day`, w.args).map((r) => [r.day, r]));
+    const out = hosts.map((h) => ({ day: h.day, hosts: h.n, cncHosts: cnc.get(h.day)?.hosts ?? 0, cnc: cnc.get(h.day)?.n ?? 0 }));
+    for (const [day, c] of cnc) if (!hosts.some((h) => h.day === day)) out.push({ day, hosts: 0, cncHosts: c.hosts, cnc: c.n });
+    return out.sort((a, b) => (a.day < b.day ? -1 : 1));
+  }
+
+  async cncCallbacks(q: DayRange & { limit: number }): Promise<Capped<{
+    host: string; address: string; applianceId: string; maxSeverity: number; count: number; first: number; last: number;
+  }>> {
+    const w = days(q);
+    return this.capped(`SELECT host, address, appliance_id AS applianceId, max(max_severity) AS maxSeverity, sum(count) AS count,
+      min(first) AS first, max(last) AS last FROM rollup_cnc r WHERE ${w.where} GROUP BY host, address, appliance_id
+      ORDER BY maxSeverity DESC, count DESC, host, address`,
+    `SELECT count(*) AS n FROM (SELECT 1 FROM rollup_cnc r WHERE ${w.where} GROUP BY host, address, appliance_id)`, w.args, q.limit);
+  }
+
+  /**
+   * Runs of consecutive heartbeat buckets, per appliance: the stretches it
+   * was heard. A bucket's end is its start plus the bucket's width.
+   */
+  async onlineSpans(q: TimeRange): Promise<Array<{ applianceId: string; from: number; until: number }>> {
+    const w = scoped(q, 'appliance_id', 'start');
+    return this.all(`SELECT appliance_id AS applianceId, min(start) AS "from", max(start) + ${BUCKET_MS} AS "until" FROM (
+      SELECT appliance_id, start, start - ${BUCKET_MS} * row_number() OVER (PARTITION BY appliance_id ORDER BY start) AS run
+      FROM heartbeat_bucket WHERE ${w.where} AND count > 0) GROUP BY appliance_id, run ORDER BY appliance_id, "from"`, w.args);
+  }
+
+  async drops(q: TimeRange): Promise<Map<string, number>> {
+    const w = scoped(q, 'appliance_id', 'start');
+    const rows = this.all<{ id: string; n: number }>(`SELECT appliance_id AS id, sum(dropped_new) AS n FROM heartbeat_bucket
+      WHERE ${w.where} GROUP BY appliance_id`, w.args);
+    return new Map(rows.map((r) => [r.id, r.n]));
+  }
+
+  async received(q: TimeRange): Promise<Map<string, { batches: number; records: number; lastAt: number }>> {
+    const w = scoped(q, 'appliance_id', 'received_at');
+    const rows = this.all<{ id: string; batches: number; records: number; lastAt: number }>(`SELECT appliance_id AS id, count(*) AS batches,
+      sum(new_records) AS records, max(received_at) AS lastAt FROM batch WHERE ${w.where} AND state = 'done' GROUP BY appliance_id`, w.args);
+    return new Map(rows.map((r) => [r.id, { batches: r.batches, records: r.records, lastAt: r.lastAt }]));
+  }
+
+  async gapsFound(q: TimeRange): Promise<Map<string, { gaps: number; records: number }>> {
+    const w = scoped(q, 'appliance_id', 'found_at');
+    const rows = this.all<{ id: string; gaps: number; records: number }>(`SELECT appliance_id AS id, count(*) AS gaps,
+      sum(last_seq - first_seq + 1) AS records FROM gap WHERE ${w.where} GROUP BY appliance_id`, w.args);
+    return new Map(rows.map((r) => [r.id, { gaps: r.gaps, records: r.records }]));
+  }
+}
