@@ -26,7 +26,7 @@ export function sampleDaily(appliances = 40): DailyModel {
       })),
       omitted: 0,
     },
-    completeness: { records: 4_800_000, dropped: 1_200, missingRecords: 500, sequenceGaps: 1, ratio: 4_800_000 / 4_801_700 },
+    completeness: { records: 4_800_000, dropped: 1_200, missingRecords: 500, sequenceGaps: 1, lost: 1_700, ratio: 4_800_000 / 4_801_700 },
     detections: { count: 12_940, previous: 11_020 },
     callbacks: { count: 1_530, previous: 1_210, hosts: 23 },
     affectedHosts: { count: 412, previous: 398 },
@@ -99,7 +99,7 @@ export function sampleMonthly(): ExecutiveModel {
         omitted: 55,
       },
     },
-    completeness: { records: 98_000_000, dropped: 12_000, missingRecords: 3_000, sequenceGaps: 2, ratio: 98_000_000 / 98_015_000 },
+    completeness: { records: 98_000_000, dropped: 12_000, missingRecords: 3_000, sequenceGaps: 2, lost: 15_000, ratio: 98_000_000 / 98_015_000 },
     actions: [
       { priority: 1, level: 'high', finding: '14 hosts called back to command-and-control servers 410 times.', action: 'Isolate and reimage them; block the callback addresses.' },
       { priority: 2, level: 'medium', finding: 'High-severity detections rose 24%.', action: 'Review the top risks below with the teams that own the affected hosts.' },

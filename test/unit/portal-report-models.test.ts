@@ -127,8 +127,8 @@ describe('report models', () => {
     expect(m.appliances.items[0]!.id).toBe('ddi-b'); // trouble first
     const a = m.appliances.items.find((x) => x.id === 'ddi-a')!;
     expect([a.onlineS, a.periodS, a.heartbeatGaps.items.length, a.dropped]).toEqual([86_400, 86_400, 0, 0]);
-    expect(m.completeness).toMatchObject({ records: 3000, dropped: 47, missingRecords: 50, sequenceGaps: 1 });
-    expect(m.completeness.ratio).toBeCloseTo(3000 / 3097, 10);
+    expect(m.completeness).toMatchObject({ records: 3000, dropped: 47, missingRecords: 50, sequenceGaps: 1, lost: 50 });
+    expect(m.completeness.ratio).toBeCloseTo(3000 / 3050, 10);
     expect(m.actions[0]!.finding).toMatch(/command-and-control/);
     expect(m.actions.some((x) => /ddi-b/.test(x.finding) && /dropped/.test(x.finding))).toBe(true);
 

@@ -4,18 +4,21 @@
 
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Period } from '../../src/portal/reports/periods.ts';
-import { ReportSchedule } from '../../src/portal/reports/schedule.ts';
+import { Cron } from 'croner';
+import { makeAt, periodOf, type Period } from '../../src/portal/reports/periods.ts';
+import { ReportSchedule, WAKE_PATTERN } from '../../src/portal/reports/schedule.ts';
 import { SqliteStore } from '../../src/portal/store/sqlite/store.ts';
 import { tmpdir } from '../helpers/tmp.ts';
 
 const quiet = { info() {}, warn() {} };
 const NOW = Date.parse('2026-12-01T03:00:00Z');
 
-function schedule(store: SqliteStore, by: string, made: string[], o: { failOnce?: string } = {}) {
+function schedule(store: SqliteStore, by: string, made: string[], o: { failOnce?: string; since?: number } = {}) {
   const failed = new Set<string>();
+  const since = o.since ?? 0;
   return new ReportSchedule({
-    reports: store.reports, timeZone: 'UTC', scopes: async () => ['*', 'acme'], by, log: quiet, now: () => NOW, horizonDays: 3,
+    reports: store.reports, timeZone: 'UTC', scopes: async () => [{ scope: '*', since }, { scope: 'acme', since }], by, log: quiet, now: () => NOW,
+    horizonDays: 3,
     make: async (p: Period, scope: string) => {
       const key = `${p.type} ${p.first} ${scope}`;
       if (key === o.failOnce && !failed.has(key)) {
@@ -67,5 +70,27 @@ describe('the report schedule', () => {
     await s.wake();
     expect(made.filter((m) => m === 'daily 2026-11-29 *')).toHaveLength(1);
     await store.close();
+  });
+
+  it('makes nothing for periods over before the scope\'s first appliance appeared', async () => {
+    const store = new SqliteStore(path.join(tmpdir('tmsp-portal-schedule-'), 'portal.db'));
+    const made: string[] = [];
+    await schedule(store, 'a', made, { since: Date.parse('2026-11-29T12:00:00Z') }).wake();
+    expect(made).toEqual(['daily 2026-11-29 *', 'daily 2026-11-30 *', 'monthly 2026-11-01 *', 'daily 2026-11-29 acme', 'daily 2026-11-30 acme',
+      'monthly 2026-11-01 acme']);
+    await store.close();
+  });
+
+  it('wakes on the hour of the report zone: 02:00 local in a half-hour zone, and the first hour after a DST gap', () => {
+    const kolkata = new Cron(WAKE_PATTERN, { timezone: 'Asia/Kolkata', paused: true });
+    expect(kolkata.nextRun(new Date('2026-11-30T20:10:00Z'))?.toISOString()).toBe('2026-11-30T20:30:00.000Z');
+    expect(makeAt(periodOf('daily', '2026-11-30', 'Asia/Kolkata'))).toBe(Date.parse('2026-11-30T20:30:00Z'));
+    // New York skips 02:00-03:00 on 8 March 2026: the 7th's report is due at the jump, and the wake after 01:00 EST is then.
+    const ny = new Cron(WAKE_PATTERN, { timezone: 'America/New_York', paused: true });
+    const due = makeAt(periodOf('daily', '2026-03-07', 'America/New_York'));
+    expect(new Date(due).toISOString()).toBe('2026-03-08T07:00:00.000Z');
+    expect(ny.nextRun(new Date('2026-03-08T06:00:01Z'))?.getTime()).toBe(due);
+    kolkata.stop();
+    ny.stop();
   });
 });

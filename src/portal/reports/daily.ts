@@ -37,9 +37,17 @@ export function head(p: Period, previous: Period, scope: string, c: MakeContext)
   };
 }
 
-export function completenessOf(records: number, dropped: number, missingRecords: number, sequenceGaps: number): Completeness {
-  const all = records + dropped + missingRecords;
-  return { records, dropped, missingRecords, sequenceGaps, ratio: all === 0 ? 1 : records / all };
+/** The completeness of appliances' figures: records received, dropped, missing (and in how many gaps). */
+export function completenessOf(list: Iterable<{ records: number; dropped: number; missing: number; gaps: number }>): Completeness {
+  const c = { records: 0, dropped: 0, missingRecords: 0, sequenceGaps: 0, lost: 0 };
+  for (const a of list) {
+    c.records += a.records;
+    c.dropped += a.dropped;
+    c.missingRecords += a.missing;
+    c.sequenceGaps += a.gaps;
+    c.lost += Math.max(a.dropped, a.missing);
+  }
+  return { ...c, ratio: c.records + c.lost === 0 ? 1 : c.records / (c.records + c.lost) };
 }
 
 export async function severityCounts(store: Store, q: DayRange): Promise<Record<Level, number>> {
@@ -91,8 +99,7 @@ export async function dailyModel(p: Period, scope: string, c: MakeContext): Prom
 
   const fleet = Object.fromEntries(STATES.map((s) => [s, 0])) as Record<ApplianceState, number>;
   for (const a of appliances) fleet[a.state]++;
-  const sum = (f: (a: ApplianceDay) => number) => days.reduce((s, a) => s + f(a), 0);
-  const completeness = completenessOf(sum((a) => a.records), sum((a) => a.dropped), sum((a) => a.missingRecords), sum((a) => a.sequenceGaps));
+  const completeness = completenessOf(days.map((a) => ({ records: a.records, dropped: a.dropped, missing: a.missingRecords, gaps: a.sequenceGaps })));
 
   const [sev, prevSev, cats, prevCats, threats, network, hosts, cnc, totals, prevTotals] = await Promise.all([
     severityCounts(store, q), severityCounts(store, pq),

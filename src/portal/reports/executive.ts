@@ -46,16 +46,11 @@ async function uptimeOf(store: Store, appliances: Appliance[], t: TimeRange, now
 
 async function dataOf(store: Store, t: TimeRange) {
   const [drops, received, gaps] = await Promise.all([store.figures.drops(t), store.figures.received(t), store.figures.gapsFound(t)]);
-  let records = 0;
-  let missing = 0;
-  let n = 0;
-  for (const r of received.values()) records += r.records;
-  for (const g of gaps.values()) {
-    missing += g.records;
-    n += g.gaps;
-  }
-  const dropped = [...drops.values()].reduce((s, x) => s + x, 0);
-  return { drops, gaps, completeness: completenessOf(records, dropped, missing, n) };
+  const ids = new Set([...drops.keys(), ...received.keys(), ...gaps.keys()]);
+  const completeness = completenessOf([...ids].map((id) => ({
+    records: received.get(id)?.records ?? 0, dropped: drops.get(id) ?? 0, missing: gaps.get(id)?.records ?? 0, gaps: gaps.get(id)?.gaps ?? 0,
+  })));
+  return { drops, gaps, completeness };
 }
 
 async function totalsOf(store: Store, q: DayRange) {

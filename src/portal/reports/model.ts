@@ -71,7 +71,13 @@ export interface Completeness {
   dropped: number;
   missingRecords: number;
   sequenceGaps: number;
-  /** records / (records + dropped + missing), 1 when nothing was lost or nothing was sent. */
+  /**
+   * Records that never arrived: per appliance the larger of dropped and
+   * missing, because a record an appliance drops from its full spool also
+   * leaves a hole in its sequence; summing both would count it twice.
+   */
+  lost: number;
+  /** records / (records + lost), 1 when nothing was lost or nothing was sent. */
   ratio: number;
 }
 

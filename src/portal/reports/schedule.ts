@@ -20,8 +20,12 @@ const PER_WAKE = 50;
 export interface ScheduleOptions {
   reports: ReportStore;
   timeZone: string;
-  /** '*' for the whole portal, and each account's name. */
-  scopes: () => Promise<string[]>;
+  /**
+   * '*' for the whole portal, and each account's name, with when its first
+   * appliance appeared: a period over before then has nothing to report, and
+   * a new portal does not make two months of empty reports.
+   */
+  scopes: () => Promise<Array<{ scope: string; since: number }>>;
   make: (p: Period, scope: string) => Promise<string>;
   /** After each wake's making: the e-mails of what was made. */
   after?: () => Promise<void>;
@@ -81,9 +85,9 @@ export class ReportSchedule {
     // Only the reports the horizon can name are read: a wake costs the same however many are kept.
     const today = dayOfInstant(now, this.o.timeZone);
     const kept = await this.o.reports.list(addDays(today, -(horizon + 31)), today);
-    for (const scope of await this.o.scopes()) {
+    for (const { scope, since } of await this.o.scopes()) {
       const made = new Set(kept.filter((r) => r.scope === scope).map((r) => `${r.type} ${r.firstDay}`));
-      for (const p of duePeriods(now, this.o.timeZone, (x) => made.has(`${x.type} ${x.first}`), horizon)) {
+      for (const p of duePeriods(now, this.o.timeZone, (x) => x.until <= since || made.has(`${x.type} ${x.first}`), horizon)) {
         if (this.stopped || budget-- <= 0) return;
         const claim = await this.o.reports.claim({
           type: p.type, firstDay: p.first, lastDay: p.last, scope, timeZone: p.timeZone, claimedAt: now, claimedBy: this.o.by,
