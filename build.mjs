@@ -101,7 +101,27 @@ function bundleOptions(entry, outfile) {
 /** The rooms the portal shares with the agent; everything else of the portal's is under src/portal/. */
 const SHARED = ['src/errors.ts', 'src/core/', 'src/settings/', 'src/native/', 'src/parse/', 'src/protocol/'];
 
-/** dist/tmsp-portal.cjs: the portal, with the same native addons beside it, and nothing of the agent's rooms. */
+/**
+ * The report font beside the portal's bundle, in dist/fonts/, where
+ * src/portal/reports/pdf/fonts.ts looks first (FONT_FILES there names the
+ * same files): kept out of the bundle, which every start of the portal
+ * parses, and read only when a PDF is made. The licence travels with them,
+ * as it asks.
+ */
+const REPORT_FONTS = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf'];
+
+function copyReportFonts(dist) {
+  const from = path.join(root, 'node_modules', 'dejavu-fonts-ttf');
+  const to = path.join(dist, 'fonts');
+  fs.rmSync(to, { recursive: true, force: true });
+  fs.mkdirSync(to, { recursive: true });
+  for (const f of REPORT_FONTS) fs.copyFileSync(path.join(from, 'ttf', f), path.join(to, f));
+  fs.copyFileSync(path.join(from, 'LICENSE'), path.join(to, 'LICENSE'));
+  const size = REPORT_FONTS.reduce((n, f) => n + fs.statSync(path.join(to, f)).size, 0);
+  log(`dist/fonts/: ${REPORT_FONTS.join(', ')}, ${(size / 1024).toFixed(1)} KiB`);
+}
+
+/** dist/tmsp-portal.cjs: the portal, with the same native addons and the report font beside it, and nothing of the agent's rooms. */
 async function bundlePortal(esbuild, dist) {
   const outfile = path.join(dist, 'tmsp-portal.cjs');
   const result = await esbuild.build(bundleOptions(path.join(root, 'src', 'portal', 'main.ts'), outfile));
@@ -110,6 +130,7 @@ async function bundlePortal(esbuild, dist) {
     (f.startsWith('src/') && !f.startsWith('src/portal/') && !SHARED.some((s) => f.startsWith(s))));
   if (foreign.length > 0) throw new Error(`the portal bundle may hold only the portal and the shared rooms: ${foreign.join(', ')}`);
   fs.chmodSync(outfile, 0o755);
+  copyReportFonts(dist);
   // npx finds the agent by the package's name; the portal's bin is linked where npx looks, so `npx tmsp-portal` works too.
   const bin = path.join(root, 'node_modules', '.bin', 'tmsp-portal');
   if (fs.existsSync(path.dirname(bin))) {

@@ -20,6 +20,8 @@ async function main(argv: string[]): Promise<number> {
         config: { type: 'string' }, dev: { type: 'boolean' }, json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'V' },
         role: { type: 'string' }, 'password-stdin': { type: 'boolean' }, hours: { type: 'string' }, reason: { type: 'string' },
+        type: { type: 'string' }, period: { type: 'string' }, account: { type: 'string' }, output: { type: 'string' },
+        from: { type: 'string' }, to: { type: 'string' },
       },
     });
     const [cmd, ...rest] = values.version && positionals.length === 0 ? ['version'] : positionals;
@@ -45,6 +47,10 @@ async function main(argv: string[]): Promise<number> {
         return await applianceCommand(ctx, out, rest);
       case 'maintenance':
         return await (await import('./cli/maintenance.ts')).maintenanceCommand(ctx, out, rest, { hours: values.hours, reason: values.reason });
+      case 'report':
+        return await (await import('./cli/reports.ts')).reportCommand(ctx, out, rest, {
+          type: values.type, period: values.period, account: values.account, output: values.output, from: values.from, to: values.to,
+        });
       case 'notify':
         return await (await import('./cli/notify.ts')).notifyCommand(ctx, out, rest);
       default:

@@ -23,7 +23,7 @@ export function readDoc(file: string): SettingsDoc {
 }
 
 /** temp file (0600) → write → fsync → rename → fsync directory. */
-export function writeAtomic(file: string, data: string, mode = 0o600): void {
+export function writeAtomic(file: string, data: string | Uint8Array, mode = 0o600): void {
   const dir = path.dirname(file);
   fs.mkdirSync(dir, { recursive: true, mode: 0o750 });
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
@@ -31,7 +31,8 @@ export function writeAtomic(file: string, data: string, mode = 0o600): void {
   try {
     fd = fs.openSync(tmp, 'wx', mode);
     fs.fchmodSync(fd, mode); // the umask must not widen or narrow what we asked for
-    fs.writeSync(fd, data);
+    if (typeof data === 'string') fs.writeSync(fd, data);
+    else fs.writeSync(fd, data);
     fs.fsyncSync(fd);
     fs.closeSync(fd);
     fd = undefined;

@@ -11,8 +11,10 @@ export const PORTAL = path.resolve('dist/tmsp-portal.cjs');
 
 export type PortalCliResult = CliResult;
 
-export function portalCli(configFile: string, args: string[], stdin?: string): PortalCliResult {
-  const r = spawnSync(process.execPath, [PORTAL, '--config', configFile, ...args], { input: stdin ?? '', encoding: 'utf8', timeout: 60_000 });
+export function portalCli(configFile: string, args: string[], stdin?: string, env?: NodeJS.ProcessEnv): PortalCliResult {
+  const r = spawnSync(process.execPath, [PORTAL, '--config', configFile, ...args], {
+    input: stdin ?? '', encoding: 'utf8', timeout: 60_000, ...(env ? { env: { ...process.env, ...env } } : {}),
+  });
   let json: any;
   try {
     json = JSON.parse(r.stdout);
@@ -40,17 +42,22 @@ export class RunningPortal {
   log = '';
   readonly exited: Promise<number | null>;
   facts!: PortalFacts;
+  /** Extra environment for the portal and its commands (the report test's clock). */
+  readonly env: NodeJS.ProcessEnv | undefined;
 
-  constructor(configFile: string) {
+  constructor(configFile: string, env?: NodeJS.ProcessEnv) {
     this.configFile = configFile;
-    this.proc = spawn(process.execPath, [PORTAL, 'run', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.env = env;
+    this.proc = spawn(process.execPath, [PORTAL, 'run', '--config', configFile], {
+      stdio: ['ignore', 'pipe', 'pipe'], ...(env ? { env: { ...process.env, ...env } } : {}),
+    });
     this.proc.stdout!.on('data', (d) => (this.log += d));
     this.proc.stderr!.on('data', (d) => (this.log += d));
     this.exited = new Promise((r) => this.proc.once('exit', (code, signal) => r(code ?? (signal ? -1 : null))));
   }
 
   cli(args: string[], stdin?: string): PortalCliResult {
-    return portalCli(this.configFile, args, stdin);
+    return portalCli(this.configFile, args, stdin, this.env);
   }
 
   /** The portal's status as `tmsp-portal status --json` gives it. */
@@ -80,8 +87,8 @@ export class RunningPortal {
   }
 }
 
-export async function startPortal(dir: string, extra: Record<string, Record<string, unknown>> = {}): Promise<RunningPortal> {
+export async function startPortal(dir: string, extra: Record<string, Record<string, unknown>> = {}, env?: NodeJS.ProcessEnv): Promise<RunningPortal> {
   const file = path.join(dir, 'portal.json');
   fs.writeFileSync(file, JSON.stringify(portalSettings(dir, extra)), { mode: 0o600 });
-  return new RunningPortal(file).ready();
+  return new RunningPortal(file, env).ready();
 }

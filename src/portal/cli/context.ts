@@ -22,7 +22,8 @@ export function portalContext(opt: { config?: string; dev?: boolean }): PortalCt
 export async function withStore<T>(ctx: PortalCtx, fn: (s: Store) => Promise<T>): Promise<T> {
   const p = pathsOf(ctx.config);
   fs.mkdirSync(p.dataDir, { recursive: true, mode: 0o750 });
-  const store = new SqliteStore(p.db);
+  // The report time zone is the portal's: a command that finds it changed counts the roll-ups again, as the portal would.
+  const store = new SqliteStore(p.db, { rollupZone: ctx.config.reports.timeZone });
   try {
     return await fn(store);
   } finally {

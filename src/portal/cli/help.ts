@@ -18,6 +18,15 @@ commands:
                                hold notices about one appliance (or all) back for N hours from now
   maintenance list             windows now or ahead
   maintenance remove N         end a window
+  report generate --type daily|weekly|monthly --period DAY [--account A]
+                               make the report of the period holding DAY (YYYY-MM-DD), for the
+                               whole portal or one account; one made already is shown, not made again
+  report list [--from DAY] [--to DAY] [--account A]
+                               reports made (default: the last 31 days), and whether they were e-mailed
+  report show --type T --period DAY [--account A] [--output FILE.pdf|.html|.json]
+                               a report's model as JSON, or its PDF, HTML page or JSON written to FILE
+  report export --from DAY --to DAY [--account A] --output FILE.zip
+                               every report of the range, as PDF, HTML and JSON, in one zip
   notify test                  send a test notification by every configured channel, and wait for the answer
   version                      the program's version
 

@@ -54,6 +54,11 @@ export const PORTAL_FIELDS = [
 
   text('reports.timeZone', 'UTC', { rule: 'must be an IANA time zone such as Europe/Berlin or UTC', test: isTimeZone },
     { doc: 'Reports cover local days, weeks and months in this time zone, and are made at 02:00 in it.' }),
+  bool('reports.email', true,
+    { doc: 'E-mail each report with its PDF (through the notify.smtp* server, when notify.email is true).' }),
+  list('reports.to', [], email, { doc: 'Recipients of every report, the whole portal\'s included.' }),
+  bool('reports.registrationEmail', true,
+    { doc: 'Also send an account\'s reports to the e-mail addresses its appliances registered with.' }),
 
   bool('notify.email', false, { doc: 'Send notifications by e-mail.' }),
   text('notify.smtpHost', '', { rule: 'must be a host name or address', optional: true, test: (s) => parseHostPort(s) !== undefined },

@@ -16,12 +16,14 @@ import { Fleet } from '../fleet/fleet.ts';
 import { Subscriber } from '../fleet/subscriber.ts';
 import { Ingest } from '../ingest/ingest.ts';
 import { pruneFiles } from '../ingest/retention.ts';
+import { Email } from '../notify/email.ts';
 import { Notifier } from '../notify/notifier.ts';
 import { Broker } from '../receive/broker/broker.ts';
 import { HttpsReceiver } from '../receive/https/server.ts';
 import { loadOrCreateHostKey } from '../receive/sftp/host-key.ts';
 import { SftpReceiver } from '../receive/sftp/server.ts';
 import type { Store } from '../store/store.ts';
+import { ReportService } from '../reports/service.ts';
 import { SqliteStore } from '../store/sqlite/store.ts';
 import { loadOrCreateCertificate, type ServedCertificate } from '../tls/files.ts';
 import { WebServer } from '../web/server.ts';
@@ -60,6 +62,8 @@ export class Portal {
   private broker: Broker | undefined;
   private subscriber: Subscriber | undefined;
   private web!: WebServer;
+  private reports: ReportService | undefined;
+  private reportMail: Email | undefined;
   private certificate!: ServedCertificate;
   private hostKey!: { key: string; fingerprint: string };
   private unlock: (() => void) | undefined;
@@ -94,7 +98,10 @@ export class Portal {
     this.hostKey = loadOrCreateHostKey(p.hostKey);
     const tls = { cert: this.certificate.cert, key: this.certificate.key };
 
-    this.store = new SqliteStore(p.db);
+    this.store = new SqliteStore(p.db, {
+      rollupZone: c.reports.timeZone,
+      onRebuild: (r) => this.log.info(r, 'the report time zone changed: roll-ups counted again in it'),
+    });
     this.logins = new Logins(this.store.accounts, this.log.child({ room: 'accounts' }));
     this.notifier = new Notifier({
       queue: this.store.queue, settings: c.notify, portalUrl: this.url, reminderHours: c.fleet.reminderHours,
@@ -163,8 +170,15 @@ export class Portal {
     this.web = new WebServer({
       host, port: c.web.port, tls, store: this.store, logins: this.logins, sessionHours: c.web.sessionHours,
       log: this.log.child({ room: 'web' }), facts: () => this.facts() as unknown as Record<string, unknown>,
+      reportTimeZone: c.reports.timeZone,
     });
     await this.web.start();
+    if (c.reports.email && c.notify.email && c.notify.smtpHost !== '') this.reportMail = new Email(c.notify);
+    this.reports = new ReportService({
+      store: this.store, config: c, by: `${os.hostname()}:${process.pid}`, portal: publicName(c), portalUrl: this.url,
+      ...(this.reportMail ? { email: this.reportMail } : {}), log: this.log.child({ room: 'reports' }),
+    });
+    this.reports.start();
 
     this.writeStatus();
     this.timers.push(setInterval(() => this.writeStatus(), STATUS_MS));
@@ -195,6 +209,7 @@ export class Portal {
         ingest: { ...this.ingest.counters, depth: this.ingest.depth }, fleet: this.fleet.counters, logins: this.logins.counters,
         sftp: this.sftp?.counters() ?? null, https: this.https?.counters ?? null, broker: this.broker?.counters() ?? null,
         notify: this.notifier.counters,
+        reports: { ...this.reports?.schedule.counters, ...this.reports?.counters, nextWake: this.reports?.schedule.nextWake() ?? null },
       },
     };
   }
@@ -212,6 +227,8 @@ export class Portal {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     // Inbound first, so nothing new arrives while the rest winds down.
+    await this.reports?.stop().catch(() => {});
+    this.reportMail?.close();
     await this.web?.stop().catch(() => {});
     await this.sftp?.stop().catch(() => {});
     await this.https?.stop().catch(() => {});

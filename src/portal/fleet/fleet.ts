@@ -121,9 +121,8 @@ export class Fleet {
       const known = before?.intervalS ?? a!.intervalS;
       const intervalS = this.learner.observe(id, now, hb.intervals?.heartbeatS, known);
       const uploadIntervalS = hb.intervals?.uploadS ?? before?.uploadIntervalS ?? a?.uploadIntervalS ?? null;
-      // The counter is since the agent started: a lower uptime is a restart, and all it counts is new.
-      const restarted = !prev || hb.uptimeS < (prev.uptimeS ?? 0);
-      const droppedNew = restarted ? hb.dropped.records : Math.max(0, hb.dropped.records - prev.dropped.records);
+      // The agent keeps its counter across restarts; one lower than before was reset (its state was wiped), and all it counts is new.
+      const droppedNew = !prev || hb.dropped.records < prev.dropped.records ? hb.dropped.records : hb.dropped.records - prev.dropped.records;
       this.gathered.set(id, {
         id, heartbeat: hb, at: now, count: (before?.count ?? 0) + 1, intervalS, uploadIntervalS, droppedNew: (before?.droppedNew ?? 0) + droppedNew,
       });

@@ -40,6 +40,17 @@ export function smtpOptions(s: PortalConfig['notify'], o: EmailOptions = {}): SM
   };
 }
 
+export interface Mail {
+  to: string[];
+  subject: string;
+  text: string;
+  html?: string | undefined;
+  attachments?: Array<{ filename: string; content: Buffer; contentType: string }>;
+  /** X-TMSP-Event and X-TMSP-Delivery: what it is, and which. */
+  kind: string;
+  id: string;
+}
+
 export class Email implements Channel {
   private readonly transport: Transporter;
   private readonly from: string;
@@ -49,8 +60,13 @@ export class Email implements Channel {
     this.from = s.from;
   }
 
-  async deliver(m: Outgoing, id: number, signal: AbortSignal): Promise<Delivery> {
-    if (!m.to || m.to.length === 0) return { ok: false, refused: true, error: 'no recipients' };
+  deliver(m: Outgoing, id: number, signal: AbortSignal): Promise<Delivery> {
+    return this.send({ to: m.to ?? [], subject: m.subject, text: m.text, html: m.html, kind: m.kind, id: String(id) }, signal);
+  }
+
+  /** Any message of the portal's: a notice, or a report with its PDF. */
+  async send(m: Mail, signal: AbortSignal): Promise<Delivery> {
+    if (m.to.length === 0) return { ok: false, refused: true, error: 'no recipients' };
     try {
       const info = await this.transport.sendMail({
         from: this.from,
@@ -58,11 +74,12 @@ export class Email implements Channel {
         subject: m.subject,
         text: m.text,
         ...(m.html ? { html: m.html } : {}),
+        ...(m.attachments ? { attachments: m.attachments } : {}),
         headers: {
           // RFC 3834: vacation responders and ticket systems do not answer it.
           'Auto-Submitted': 'auto-generated',
           'X-TMSP-Event': m.kind,
-          'X-TMSP-Delivery': String(id),
+          'X-TMSP-Delivery': m.id,
         },
         signal,
       });

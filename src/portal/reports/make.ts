@@ -11,8 +11,8 @@ export function modelOf(p: Period, scope: string, c: MakeContext): Promise<Repor
   return p.type === 'daily' ? dailyModel(p, scope, c) : executiveModel(p, scope, c);
 }
 
-/** A file name for a report: safe characters only, whatever the account is called. */
+/** A file name for a report, safe characters only whatever the account is called; the whole portal's names no account. */
 export function fileNameOf(m: Pick<ReportModel, 'type' | 'first' | 'scope'>, ext: string): string {
-  const scope = m.scope === '*' ? 'all' : m.scope.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 64);
-  return `tmsp-${m.type}-${m.first}-${scope}.${ext}`;
+  const scope = m.scope === '*' ? '' : `-${m.scope.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 64)}`;
+  return `tmsp-${m.type}-${m.first}${scope}.${ext}`;
 }

@@ -40,9 +40,9 @@ export interface ReportServiceOptions {
   now?: () => number;
 }
 
-/** The page of a report on the portal. */
+/** The page of a report on the portal: the whole portal's has no account part. */
 export function reportPath(r: Pick<ReportRow, 'type' | 'firstDay' | 'scope'>): string {
-  return `/reports/${r.type}/${r.firstDay}/${r.scope === '*' ? 'all' : encodeURIComponent(r.scope)}`;
+  return `/reports/${r.type}/${r.firstDay}${r.scope === '*' ? '' : `/${encodeURIComponent(r.scope)}`}`;
 }
 
 export function parseModel(row: Pick<ReportRow, 'model'>): ReportModel {

@@ -43,7 +43,7 @@ export interface HeartbeatWrite {
   at: number;
   /** Heartbeats since the last write. */
   count: number;
-  /** Records the appliance dropped since the heartbeat before these (its counter's increase, or all of it after a restart). */
+  /** Records the appliance dropped since the heartbeat before these (its counter's increase, or all of it when the counter was reset). */
   droppedNew: number;
   /** The intervals learned so far (seconds). */
   intervalS: number | null;

@@ -81,7 +81,7 @@ export interface Frame {
   /** The signed-in admin; absent on the login page. */
   user?: string;
   csrf?: string;
-  nav?: 'fleet' | 'detections';
+  nav?: 'fleet' | 'detections' | 'reports';
   /** Seconds between the page's own refreshes (static.ts's script); none when absent. */
   refreshS?: number;
 }
@@ -93,7 +93,7 @@ export function layout(f: Frame, main: Html): string {
   const header = f.user === undefined ? html`<header class="top"><span class="brand">tmsp-portal</span></header>` : html`
 <header class="top">
   <span class="brand">tmsp-portal</span>
-  <nav>${nav('fleet', '/', 'Fleet')}${nav('detections', '/detections', 'Detections')}</nav>
+  <nav>${nav('fleet', '/', 'Fleet')}${nav('detections', '/detections', 'Detections')}${nav('reports', '/reports', 'Reports')}</nav>
   <span class="who">
     <span id="refreshed" class="muted" aria-live="polite"></span>
     <span>${f.user}</span>

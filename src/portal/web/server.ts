@@ -1,9 +1,9 @@
 // The portal's web pages over HTTPS: routing, the login, and the headers
 // every response carries. Pages render on the server from the store; the
-// browser gets HTML, one style sheet and one small script, nothing from
-// elsewhere (the Content-Security-Policy holds the pages to that, so even
-// markup that slipped past escaping could not run a script). Only admin
-// accounts may sign in. Requests are bounded: the address, a form's body,
+// browser gets HTML, one style sheet and one small script (and a report's
+// PDF when it asks for one), nothing from elsewhere (the Content-Security-
+// Policy holds the pages to that, so even markup that slipped past escaping
+// could not run a script). Only admin accounts may sign in. Requests are bounded: the address, a form's body,
 // the time a client may take, the number of connections.
 
 import type http from 'node:http';
@@ -17,7 +17,9 @@ import { detectionsPage } from './pages/detections.ts';
 import { errorPage } from './pages/error.ts';
 import { fleetPage } from './pages/fleet.ts';
 import { loginPage, WRONG } from './pages/login.ts';
-import type { Rendered, View } from './pages/view.ts';
+import { reportKey, reportPage, reportPdfDownload } from './pages/report.ts';
+import { reportsPage } from './pages/reports.ts';
+import type { Download, Rendered, View } from './pages/view.ts';
 import { sessionId, Sessions, type Session } from './session.ts';
 import { FILES } from './static.ts';
 
@@ -37,6 +39,8 @@ export interface WebServerOptions {
   now?: () => number;
   /** The running portal's counters, ports and fingerprints, for the fleet page's About box. */
   facts?: () => Record<string, unknown>;
+  /** The zone reports are made in (reports.timeZone); 'UTC' unless told. */
+  reportTimeZone?: string;
 }
 
 export interface WebCounters {
@@ -154,13 +158,21 @@ export class WebServer {
       return redirect(res, '/login');
     }
     if (method !== 'GET') throw new HttpError(405, 'Only GET here.');
-    send(res, await this.page(url, session));
+    const r = await this.page(url, session);
+    if ('body' in r) download(res, r);
+    else send(res, r);
   }
 
-  private async page(url: URL, s: Session): Promise<Rendered> {
-    const v: View = { store: this.o.store, now: this.now(), query: url.searchParams, user: s.user, csrf: s.csrf, facts: this.o.facts };
+  private async page(url: URL, s: Session): Promise<Rendered | Download> {
+    const v: View = {
+      store: this.o.store, now: this.now(), query: url.searchParams, user: s.user, csrf: s.csrf, facts: this.o.facts,
+      reportTimeZone: this.o.reportTimeZone ?? 'UTC',
+    };
     if (url.pathname === '/') return fleetPage(v);
     if (url.pathname === '/detections') return detectionsPage(v);
+    if (url.pathname === '/reports') return reportsPage(v);
+    const report = url.pathname.startsWith('/reports/') ? reportKey(url.pathname) : undefined;
+    if (report) return report.pdf ? reportPdfDownload(v, report) : reportPage(v, report);
     const m = /^\/appliances\/([^/]+)$/.exec(url.pathname);
     if (m) {
       let id: string;
@@ -233,6 +245,14 @@ function send(res: http.ServerResponse, r: Rendered): void {
   const body = Buffer.from(r.html);
   res.writeHead(r.status, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': body.length, 'Cache-Control': 'no-store' });
   res.end(body);
+}
+
+function download(res: http.ServerResponse, d: Download): void {
+  res.writeHead(d.status, {
+    'Content-Type': d.type, 'Content-Length': d.body.length, 'Cache-Control': 'no-store',
+    'Content-Disposition': `attachment; filename="${d.filename.replace(/[^A-Za-z0-9._-]/g, '_')}"`,
+  });
+  res.end(d.body);
 }
 
 function redirect(res: http.ServerResponse, to: string): void {

@@ -121,6 +121,137 @@ svg.timeline { display: block; width: 100%; height: auto; }
 .login input { padding: 7px 9px; }
 details.about summary { cursor: pointer; color: var(--muted); }
 details.about dl { margin-top: 10px; }
+
+a.button { display: inline-block; font-weight: 600; padding: 5px 12px; border-radius: 4px; border: 1px solid #1d4ed8; background: var(--accent); color: #fff; }
+a.button:hover { background: #1d4ed8; text-decoration: none; }
+
+.month-nav { display: flex; gap: 16px; align-items: baseline; margin-left: auto; }
+.scopes { display: flex; flex-wrap: wrap; gap: 6px; align-items: baseline; margin-bottom: 10px; font-size: 12px; }
+.scopes a { padding: 2px 8px; border-radius: 999px; border: 1px solid var(--line); background: #fff; }
+.scopes a[aria-current="true"] { background: var(--accent); border-color: var(--accent); color: #fff; }
+table.calendar { table-layout: fixed; }
+table.calendar th { text-align: center; }
+table.calendar abbr { text-decoration: none; }
+table.calendar td { vertical-align: top; height: 92px; padding: 4px 6px; border-right: 1px solid var(--line); }
+table.calendar td:last-child { border-right: 0; }
+table.calendar tbody tr:hover { background: transparent; }
+.cal-num { display: block; font-weight: 600; color: var(--muted); margin-bottom: 3px; }
+td.cal-out { background: #f8fafc; }
+td.cal-out .cal-num { color: #cbd5e1; }
+td.cal-today .cal-num { color: #fff; background: var(--accent); border-radius: 999px; display: inline-block; min-width: 22px; text-align: center; padding: 0 5px; }
+.cal-reports { list-style: none; margin: 0; padding: 0; display: flex; flex-direction: column; gap: 3px; }
+.cal-reports li { font-size: 11px; line-height: 1.3; overflow-wrap: anywhere; }
+.cal-reports a, .cal-reports .being-made { display: block; padding: 2px 6px; border-radius: 3px; border-left: 3px solid; }
+.cal-reports a:hover { text-decoration: none; filter: brightness(0.96); }
+.cal-reports .t { font-weight: 700; margin-right: 4px; }
+.r-daily { background: #eff6ff; border-color: #2563eb; }
+.r-weekly { background: #f0fdf4; border-color: #16a34a; color: #166534; }
+.r-monthly { background: #faf5ff; border-color: #9333ea; color: #6b21a8; }
+.cal-reports .being-made { color: var(--muted); background: #f1f5f9; border-color: #cbd5e1; font-style: italic; }
+.cal-legend { display: flex; gap: 14px; flex-wrap: wrap; font-size: 11px; color: var(--muted); margin: -6px 0 14px; }
+.cal-legend span { padding: 1px 6px; border-left-width: 3px; border-left-style: solid; border-radius: 3px; }
+
+.report-tools { display: flex; gap: 14px; align-items: center; justify-content: space-between; max-width: 1180px; margin: 0 auto 12px; }
+.report { max-width: 1180px; margin: 0 auto; }
+.report-head { margin-bottom: 14px; }
+.report-head .kicker { margin: 0; font-size: 11px; font-weight: 700; text-transform: uppercase; letter-spacing: .06em; color: var(--accent); }
+.report-head h1 { font-size: 24px; margin: 2px 0 4px; }
+.report-head .period { margin: 0; font-size: 14px; }
+.report-section { margin-bottom: 18px; }
+.report-section > h2 { font-size: 15px; padding-bottom: 4px; border-bottom: 2px solid var(--line); margin-bottom: 10px; }
+.report h3 { font-size: 13px; margin: 0 0 6px; font-weight: 600; }
+.report .card .table { margin-bottom: 0; }
+.report-foot { border-top: 1px solid var(--line); padding-top: 8px; margin-top: 20px; font-size: 11px; }
+.pair { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); gap: 14px; align-items: start; }
+.pair.even { grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); }
+.pair > .card { margin-bottom: 0; }
+@media (max-width: 900px) { .pair, .pair.even { grid-template-columns: minmax(0, 1fr); } }
+
+.tiles { display: grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); gap: 10px; margin-bottom: 18px; }
+.tile { background: #fff; border: 1px solid var(--line); border-top: 4px solid #94a3b8; border-radius: 6px; padding: 8px 12px; }
+.tile .l { display: block; font-size: 11px; color: var(--muted); text-transform: uppercase; letter-spacing: .03em; font-weight: 600; }
+.tile .n { display: block; font-size: 24px; font-weight: 700; line-height: 1.2; font-variant-numeric: tabular-nums; }
+.tile .s { display: block; font-size: 12px; }
+.tile-bad { border-top-color: #dc2626; }
+.tile-bad .n { color: #b91c1c; }
+.tile-warn { border-top-color: #f59e0b; }
+.tile-warn .n { color: #b45309; }
+.tile-good { border-top-color: #22c55e; }
+.delta { font-weight: 600; white-space: nowrap; font-variant-numeric: tabular-nums; }
+.delta-bad { color: #b91c1c; }
+.delta-good { color: #15803d; }
+.delta-same { color: var(--muted); }
+
+.level { min-width: 58px; text-align: center; }
+.level-high { background: #fee2e2; color: #991b1b; border-color: #fca5a5; }
+.level-medium { background: #ffedd5; color: #9a3412; border-color: #fdba74; }
+.level-low { background: #fef9c3; color: #854d0e; border-color: #fde047; }
+.level-info { background: #e2e8f0; color: #334155; border-color: #cbd5e1; }
+.more { margin: -8px 0 14px; padding: 4px 8px; font-size: 12px; color: var(--muted); font-style: italic; }
+
+.complete { display: flex; gap: 16px; align-items: center; border-radius: 6px; padding: 10px 14px; margin-bottom: 12px; border: 1px solid; }
+.complete .big { font-size: 26px; font-weight: 700; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.complete ul { margin: 4px 0 0; padding-left: 18px; }
+.complete-ok { background: #f0fdf4; border-color: #bbf7d0; color: #166534; }
+.complete-loss { background: #fff7ed; border-color: #fdba74; color: #7c2d12; border-left-width: 6px; }
+.complete-loss .big { color: #c2410c; }
+
+figure.chart { margin: 0 0 10px; }
+svg.chart { display: block; width: 100%; height: auto; max-width: 100%; }
+.appliances tfoot th, .appliances tfoot td { font-weight: 700; background: #f1f5f9; border-top: 2px solid #cbd5e1; text-transform: none; letter-spacing: 0; font-size: 12px; color: var(--ink); }
+.appliances tfoot tr.loss th, .appliances tfoot tr.loss td { background: #fff7ed; border-top-color: #f97316; }
+.appliances tfoot .warn { color: #b91c1c; }
+tr.attention td:first-child { box-shadow: inset 3px 0 #f59e0b; }
+td.gaps .gap { display: block; white-space: nowrap; font-variant-numeric: tabular-nums; color: #b91c1c; }
+td.finding { min-width: 240px; }
+td.todo { min-width: 280px; }
+.priority { display: inline-block; min-width: 22px; height: 22px; line-height: 22px; border-radius: 999px; background: #1e293b; color: #fff; text-align: center; font-weight: 700; font-size: 12px; }
+tr.action-high .priority { background: #dc2626; }
+tr.action-medium .priority { background: #ea580c; }
+tr.action-low .priority { background: #ca8a04; }
+
+.lead { display: grid; grid-template-columns: 240px minmax(0, 1fr); gap: 14px; margin-bottom: 14px; align-items: stretch; }
+@media (max-width: 700px) { .lead { grid-template-columns: minmax(0, 1fr); } }
+.posture { display: flex; flex-direction: column; gap: 2px; border-radius: 6px; padding: 12px 16px; border: 1px solid; border-left-width: 6px; background: #fff; }
+.posture .l { font-size: 11px; color: var(--muted); text-transform: uppercase; letter-spacing: .04em; font-weight: 600; }
+.posture .level { font-size: 28px; font-weight: 800; line-height: 1.15; text-align: left; min-width: 0; }
+.posture .score { font-size: 13px; color: var(--muted); }
+.posture .score strong { font-size: 18px; color: var(--ink); }
+.posture .trend { font-weight: 600; margin-top: 4px; }
+.posture-good { border-color: #86efac; background: #f0fdf4; }
+.posture-good .level { color: #15803d; }
+.posture-fair { border-color: #fcd34d; background: #fffbeb; }
+.posture-fair .level { color: #b45309; }
+.posture-poor { border-color: #fdba74; background: #fff7ed; }
+.posture-poor .level { color: #c2410c; }
+.posture-critical { border-color: #fca5a5; background: #fef2f2; }
+.posture-critical .level { color: #b91c1c; }
+.trend-better { color: #15803d; }
+.trend-same { color: var(--muted); }
+.trend-worse { color: #b91c1c; }
+.bottom-line { background: #fff; border: 1px solid var(--line); border-left: 6px solid var(--accent); border-radius: 6px; padding: 12px 18px; }
+.bottom-line h2 { font-size: 11px; text-transform: uppercase; letter-spacing: .06em; color: var(--accent); margin-bottom: 4px; }
+.bottom-line p { margin: 0; font-size: 16px; line-height: 1.55; }
+.fleet-uptime { margin: 0 0 10px; font-size: 14px; }
+
+body.report-document { background: #fff; }
+body.report-document main { max-width: 1180px; }
+
+@media print {
+  html { background: #fff; font-size: 11px; }
+  header.top, .report-tools, .no-print { display: none; }
+  main { padding: 0; max-width: none; }
+  .card, .tile, .posture, .bottom-line, .complete, figure.chart, tr { break-inside: avoid; }
+  .report-section > h2, .report h3 { break-after: avoid; }
+  .table { overflow: visible; border: 0; }
+  thead { display: table-header-group; }
+  tfoot { display: table-row-group; }
+  tbody tr:hover { background: transparent; }
+  .pair, .pair.even { grid-template-columns: minmax(0, 1fr); }
+  .tiles { grid-template-columns: repeat(3, minmax(0, 1fr)); }
+  a { color: inherit; }
+  * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
 `;
 
 /**
