@@ -2,6 +2,7 @@
 // appliances, maintenance windows, and what bad input gets (the field or
 // argument named, its rule, a non-zero exit, nothing written).
 
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -81,6 +82,61 @@ describe('tmsp-portal appliances, appliance, maintenance, notify, status', () =>
     expect(r.json.error.message).toMatch(/web\.port/);
     expect(r.json.error.message).toMatch(/from 0 to 65535/);
     expect(fs.existsSync(path.join(p.dir, 'data'))).toBe(false);
+  });
+});
+
+describe('tmsp-portal report', () => {
+  it('makes a report once on demand, lists, shows and writes it, and exports a range as one zip', () => {
+    const p = setup({ reports: { timeZone: 'Asia/Kolkata' } });
+    expect(p.cli(['account', 'add', 'acme', '--password-stdin'], 'acme-secret-1\n').code).toBe(0);
+    const made = p.cli(['report', 'generate', '--type', 'weekly', '--period', '2026-11-25']);
+    expect(made.json, made.stdout + made.stderr).toMatchObject({ ok: true, made: true, report: { type: 'weekly', first: '2026-11-22', last: '2026-11-28', scope: '*' } });
+    // Never twice: asking again shows the one made.
+    expect(p.cli(['report', 'generate', '--type', 'weekly', '--period', '2026-11-28']).json).toMatchObject({ ok: true, made: false });
+    expect(p.cli(['report', 'generate', '--type', 'daily', '--period', '2026-11-30', '--account', 'acme']).json).toMatchObject({ ok: true, made: true });
+    expect(p.cli(['report', 'list', '--from', '2026-11-01', '--to', '2026-11-30']).json.reports.map((r: { type: string; scope: string }) => `${r.type} ${r.scope}`))
+      .toEqual(['weekly *', 'daily acme']);
+    const shown = p.cli(['report', 'show', '--type', 'daily', '--period', '2026-11-30', '--account', 'acme']);
+    expect(shown.json.model).toMatchObject({ version: 1, type: 'daily', scope: 'acme', timeZone: 'Asia/Kolkata', first: '2026-11-30' });
+    const pdf = path.join(p.dir, 'out', 'daily.pdf');
+    expect(p.cli(['report', 'show', '--type', 'daily', '--period', '2026-11-30', '--account', 'acme', '--output', pdf]).json).toMatchObject({ ok: true });
+    expect(fs.readFileSync(pdf).subarray(0, 5).toString()).toBe('%PDF-');
+    const html = path.join(p.dir, 'out', 'weekly.html');
+    p.cli(['report', 'show', '--type', 'weekly', '--period', '2026-11-22', '--output', html]);
+    expect(fs.readFileSync(html, 'utf8')).toMatch(/^<!doctype html>/i);
+    const zip = path.join(p.dir, 'out', 'november.zip');
+    expect(p.cli(['report', 'export', '--from', '2026-11-01', '--to', '2026-11-30', '--output', zip]).json).toMatchObject({ ok: true, reports: 2 });
+    const names = execFileSync('/usr/bin/python3', ['-c', 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; print("\\n".join(z.namelist()))', zip],
+      { encoding: 'utf8' }).trim().split('\n');
+    expect(names.sort()).toEqual(['daily/tmsp-daily-2026-11-30-acme.html', 'daily/tmsp-daily-2026-11-30-acme.json', 'daily/tmsp-daily-2026-11-30-acme.pdf',
+      'weekly/tmsp-weekly-2026-11-22.html', 'weekly/tmsp-weekly-2026-11-22.json', 'weekly/tmsp-weekly-2026-11-22.pdf']);
+  });
+
+  it('refuses bad arguments naming the argument and its rule, and writes nothing', () => {
+    const p = setup();
+    const cases: Array<[string[], RegExp]> = [
+      [['report', 'generate', '--type', 'hourly', '--period', '2026-11-30'], /--type must be daily, weekly or monthly/],
+      [['report', 'generate', '--type', 'daily', '--period', '2026-02-30'], /--period must be a day as YYYY-MM-DD/],
+      [['report', 'generate', '--type', 'daily', '--period', '2026-11-30', '--account', '../x'], /--account must be 1-64 characters/],
+      [['report', 'generate', '--type', 'monthly', '--period', '2999-01-01'], /once its period is over/],
+      [['report', 'list', '--from', '2026-11-30', '--to', '2026-11-01'], /--to must not be before --from/],
+      [['report', 'export', '--from', '2026-11-01', '--to', '2026-11-30', '--output', path.join(p.dir, 'x.tar')], /--output must name a \.zip file/],
+      [['report', 'export', '--from', '2020-01-01', '--to', '2026-11-30', '--output', path.join(p.dir, 'x.zip')], /at most 400 days apart/],
+      [['report', 'frob'], /report generate --type/],
+    ];
+    for (const [args, message] of cases) {
+      const r = p.cli(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.json.error.message, args.join(' ')).toMatch(message);
+    }
+    expect(p.cli(['report', 'generate', '--type', 'daily', '--period', '2026-11-30', '--account', 'nobody'])).toMatchObject({ code: 9 });
+    expect(p.cli(['report', 'show', '--type', 'daily', '--period', '2026-11-30'])).toMatchObject({ code: 9, json: { error: { code: 'E_NOT_FOUND' } } });
+    expect(p.cli(['report', 'generate', '--type', 'daily', '--period', '2026-11-30']).code).toBe(0);
+    const out = path.join(p.dir, 'report.docx');
+    expect(p.cli(['report', 'show', '--type', 'daily', '--period', '2026-11-30', '--output', out]).json.error.message).toMatch(/--output must end in \.pdf, \.html or \.json/);
+    expect(fs.existsSync(out)).toBe(false);
+    expect(fs.readdirSync(p.dir).filter((f) => f.endsWith('.zip') || f.endsWith('.tar') || f.endsWith('.tmp'))).toEqual([]);
+    expect(p.cli(['report', 'list', '--from', '2020-01-01', '--to', '2030-01-01']).json.reports).toHaveLength(1);
   });
 });
 

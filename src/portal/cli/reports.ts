@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { Out } from '../../core/out.ts';
 import { TmspError, UsageError } from '../../errors.ts';
 import { writeAtomic } from '../../settings/file.ts';
+import { ACCOUNT_NAME_RULE, isAccountName } from '../accounts/names.ts';
 import { publicName } from '../config/load.ts';
 import { reportDocument } from '../reports/html/document.ts';
 import { exportZip } from '../reports/export.ts';
@@ -46,9 +47,7 @@ function dayArg(name: string, s: string | undefined): string {
 
 function scopeOf(account: string | undefined): string {
   if (account === undefined) return '*';
-  if (account === '' || account === '*' || account.length > 64 || /[\x00-\x1f]/.test(account)) {
-    throw new UsageError('--account must be an account\'s name (see account list)');
-  }
+  if (!isAccountName(account)) throw new UsageError(`--account ${ACCOUNT_NAME_RULE} (an account's name: see account list)`);
   return account;
 }
 
