@@ -190,6 +190,29 @@ async function docs() {
   const file = path.join(root, 'README.md');
   fs.writeFileSync(file, withPortalReference(withJsonReference(withReference(fs.readFileSync(file, 'utf8')))));
   log('README.md: configuration reference and JSON output regenerated');
+  await reportPicture();
+}
+
+/**
+ * docs/report-daily.png, the report page the README shows: the tests'
+ * sample daily model (a day of 40 appliances, one of them silent, one
+ * dropping), through the portal's own PDF rendering, page 1 drawn by
+ * pdftoppm (poppler-utils).
+ */
+async function reportPicture() {
+  const { sampleDaily } = await import('./test/helpers/report-models.ts');
+  const { reportPdf } = await import('./src/portal/reports/pdf/pdf.ts');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tmsp-docs-'));
+  try {
+    const pdf = path.join(dir, 'daily.pdf');
+    fs.writeFileSync(pdf, await reportPdf(sampleDaily()));
+    execFileSync('pdftoppm', ['-png', '-r', '80', '-f', '1', '-l', '1', '-singlefile', pdf, path.join(dir, 'page')]);
+    fs.mkdirSync(path.join(root, 'docs'), { recursive: true });
+    fs.copyFileSync(path.join(dir, 'page.png'), path.join(root, 'docs', 'report-daily.png'));
+    log('docs/report-daily.png: page 1 of the sample daily report');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Downloads and builds for other architectures are kept here, across clones. */

@@ -1,4 +1,4 @@
-// npm run bench [-- --json] [-- --records N] [-- --runs N] [-- --only=ingest|objects|upload|sms|runtime|portal]
+// npm run bench [-- --json] [-- --records N] [-- --runs N] [-- --only=ingest|objects|upload|sms|runtime|portal|reports]
 //
 // Measures the built agent (dist/tmsp-agent.cjs) from outside, on a fixed
 // workload sent over its unix datagram socket by a blocking sender:
@@ -23,6 +23,7 @@ import { AGENT, RunningAgent, until } from '../helpers/agent.ts';
 import { request } from '../../src/cli/control-client.ts';
 import { cpuSeconds, median, memory, RssSampler, writeBytes } from './proc.ts';
 import { benchPortal } from './portal.ts';
+import { benchReports } from './reports.ts';
 import { benchRuntime } from './runtime.ts';
 import { benchSms } from './sms.ts';
 import { benchUpload, uploadBenchAvailable } from './upload.ts';
@@ -239,6 +240,7 @@ async function main(): Promise<void> {
   if (values.only === '' || values.only === 'sms') result.sms = await benchSms(20_000, say);
   if (values.only === '' || values.only === 'runtime') result.runtime = await benchRuntime(say);
   if (values.only === '' || values.only === 'portal') result.portal = await benchPortal(say);
+  if (values.only === '' || values.only === 'reports') result.reports = await benchReports(say);
 
   const idle = await idleRss();
   say(`idle RSS: ${idle.rssMiB.toFixed(1)} MiB (anon ${idle.anonMiB.toFixed(1)} MiB)`);

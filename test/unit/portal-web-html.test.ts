@@ -4,7 +4,7 @@
 // read, the login sessions' bounds, and the search form's messages.
 
 import { describe, expect, it } from 'vitest';
-import { ago, bytes, count, datetimeLocal, duration, hostPort, iso, parseDatetimeLocal, stamp } from '../../src/portal/web/format.ts';
+import { ago, bytes, count, datetimeLocal, duration, hostPort, iso, parseDatetimeLocal, stamp } from '../../src/portal/markup/format.ts';
 import { applianceHref, clipped, esc, html, layout, trusted } from '../../src/portal/web/html.ts';
 import { parseQuery } from '../../src/portal/web/pages/detections.ts';
 import { sessionId, Sessions } from '../../src/portal/web/session.ts';

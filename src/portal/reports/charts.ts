@@ -14,7 +14,7 @@ import {
   type GridComponentOption, type LegendComponentOption, type TitleComponentOption,
 } from 'echarts/components';
 import { SVGRenderer } from 'echarts/renderers';
-import { count } from '../web/format.ts';
+import { count } from '../markup/format.ts';
 import { LEVELS, type Level } from './model.ts';
 
 echarts.use([BarChart, LineChart, GridComponent, LegendComponent, TitleComponent, SVGRenderer]);

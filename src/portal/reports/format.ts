@@ -4,7 +4,7 @@
 // is about the local days of the people who read it, and its header names
 // the zone once.
 
-import { count } from '../web/format.ts';
+import { count } from '../markup/format.ts';
 import { dayOfInstant } from './periods.ts';
 import type { CountVsPrevious, ReportModel } from './model.ts';
 

@@ -10,7 +10,7 @@
 // not gaps either.
 
 import { html, type Html } from './html.ts';
-import { iso } from './format.ts';
+import { iso } from '../markup/format.ts';
 import { BUCKET_MS } from '../store/types.ts';
 
 export { BUCKET_MS };

@@ -3,9 +3,9 @@
 // hosts to look at first, and what to do. Tables over pictures: an
 // administrator copies an address or a host out of them.
 
-import { count } from '../../web/format.ts';
-import { clipped, html, type Html } from '../../web/html.ts';
-import { stateBadge, table } from '../../web/pages/parts.ts';
+import { count } from '../../markup/format.ts';
+import { clipped, html, type Html } from '../../markup/html.ts';
+import { stateBadge, table } from '../../markup/parts.ts';
 import { compareBars, LEVEL_NAMES } from '../charts.ts';
 import { clock, clockSpan, hoursMinutes, percent, previousName, shortName } from '../format.ts';
 import type { ApplianceDay, DailyModel, ThreatRow } from '../model.ts';

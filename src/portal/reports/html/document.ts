@@ -2,8 +2,8 @@
 // the body the portal's page shows, its style sheet inside it because
 // neither may fetch anything (and the pages' CSP does not reach them).
 
-import { html, trusted } from '../../web/html.ts';
-import { CSS } from '../../web/static.ts';
+import { html, trusted } from '../../markup/html.ts';
+import { CSS } from '../../markup/style.ts';
 import { periodName, reportTitle, scopeName } from '../format.ts';
 import type { ReportModel } from '../model.ts';
 import { reportBody } from './body.ts';

@@ -3,9 +3,9 @@
 // the few figures that say so, the trend behind them, and what is asked
 // of the reader. Details an executive does not act on stay in the daily.
 
-import { count, duration } from '../../web/format.ts';
-import { clipped, html, type Html } from '../../web/html.ts';
-import { table } from '../../web/pages/parts.ts';
+import { count, duration } from '../../markup/format.ts';
+import { clipped, html, type Html } from '../../markup/html.ts';
+import { table } from '../../markup/parts.ts';
 import { lineChart, severityTrendChart } from '../charts.ts';
 import { percent, points, previousName } from '../format.ts';
 import type { ExecutiveModel } from '../model.ts';

@@ -2,8 +2,8 @@
 // figure tiles with their change against the period before, the
 // completeness box, the "and N more" under a capped list.
 
-import { count } from '../../web/format.ts';
-import { html, trusted, type Html } from '../../web/html.ts';
+import { count } from '../../markup/format.ts';
+import { html, trusted, type Html } from '../../markup/html.ts';
 import { LEVEL_NAMES } from '../charts.ts';
 import type { Capped, Completeness, CountVsPrevious, Level, ReportModel } from '../model.ts';
 import { change, dateTime, percent, periodName, previousName, reportTitle, scopeName, type Direction } from '../format.ts';

@@ -5,7 +5,7 @@
 // (html/executive.ts).
 
 import type { Content } from 'pdfmake/interfaces.js';
-import { duration } from '../../web/format.ts';
+import { duration } from '../../markup/format.ts';
 import { lineChart, severityTrendChart } from '../charts.ts';
 import { count, percent, points, previousName } from '../format.ts';
 import type { ApplianceAvailability, ExecutiveModel } from '../model.ts';

@@ -18,6 +18,17 @@ function days(q: DayRange, r = 'r'): { where: string; args: unknown[] } {
   return { where: where.join(' AND '), args };
 }
 
+/** The per-account roll-up's rows of a range and scope. */
+function accountDays(q: DayRange): { where: string; args: unknown[] } {
+  const where = ['r.day >= ?', 'r.day <= ?'];
+  const args: unknown[] = [q.fromDay, q.untilDay];
+  if (q.account !== undefined) {
+    where.push('r.account = ?');
+    args.push(q.account);
+  }
+  return { where: where.join(' AND '), args };
+}
+
 function scoped(q: TimeRange, column: string, time: string): { where: string; args: unknown[] } {
   const where = [`${time} >= ?`, `${time} < ?`];
   const args: unknown[] = [q.from, q.until];
@@ -46,8 +57,8 @@ export class SqliteFigures implements FigureStore {
   }
 
   async severityByDay(q: DayRange): Promise<Array<{ day: string; severity: number; count: number }>> {
-    const w = days(q);
-    return this.all(`SELECT day, severity, sum(count) AS count FROM rollup_daily r WHERE ${w.where} GROUP BY day, severity ORDER BY day`, w.args);
+    const w = accountDays(q);
+    return this.all(`SELECT day, severity, sum(count) AS count FROM rollup_account r WHERE ${w.where} GROUP BY day, severity ORDER BY day`, w.args);
   }
 
   async byAppliance(q: DayRange): Promise<Map<string, number>> {
@@ -58,22 +69,27 @@ export class SqliteFigures implements FigureStore {
   }
 
   async byCategory(q: DayRange & { limit: number }): Promise<Capped<{ category: string; count: number }>> {
-    const w = days(q);
-    return this.capped(`SELECT category, sum(count) AS count FROM rollup_daily r WHERE ${w.where} GROUP BY category ORDER BY count DESC, category`,
-      `SELECT count(DISTINCT category) AS n FROM rollup_daily r WHERE ${w.where}`, w.args, q.limit);
+    const w = accountDays(q);
+    return this.capped(`SELECT category, sum(count) AS count FROM rollup_account r WHERE ${w.where} GROUP BY category ORDER BY count DESC, category`,
+      `SELECT count(DISTINCT category) AS n FROM rollup_account r WHERE ${w.where}`, w.args, q.limit);
   }
 
   async topThreats(q: DayRange & { limit: number; category?: string; exceptCategory?: string; bySeverity?: boolean }): Promise<Capped<{
     threat: string; category: string; maxSeverity: number; count: number; appliances: number;
   }>> {
-    const w = days(q);
+    const w = accountDays(q);
     let where = w.where;
     const args = [...w.args];
     if (q.category !== undefined) { where += ' AND r.category = ?'; args.push(q.category); }
     if (q.exceptCategory !== undefined) { where += ' AND r.category <> ?'; args.push(q.exceptCategory); }
-    return this.capped(`SELECT threat, category, max(severity) AS maxSeverity, sum(count) AS count, count(DISTINCT appliance_id) AS appliances
-      FROM rollup_daily r WHERE ${where} GROUP BY threat, category ORDER BY ${q.bySeverity ? 'maxSeverity DESC, ' : ''}count DESC, threat`,
-    `SELECT count(*) AS n FROM (SELECT 1 FROM rollup_daily r WHERE ${where} GROUP BY threat, category)`, args, q.limit);
+    const top = this.capped<{ threat: string; category: string; maxSeverity: number; count: number }>(`SELECT threat, category,
+      max(severity) AS maxSeverity, sum(count) AS count FROM rollup_account r WHERE ${where} GROUP BY threat, category
+      ORDER BY ${q.bySeverity ? 'maxSeverity DESC, ' : ''}count DESC, threat`,
+    `SELECT count(*) AS n FROM (SELECT 1 FROM rollup_account r WHERE ${where} GROUP BY threat, category)`, args, q.limit);
+    // How many appliances saw each, for the few listed only: along the (threat, category, day) index.
+    const d = days(q);
+    const seen = this.db.prepare(`SELECT count(DISTINCT appliance_id) FROM rollup_daily r WHERE r.threat = ? AND r.category = ? AND ${d.where}`).pluck();
+    return { items: top.items.map((t) => ({ ...t, appliances: seen.get(t.threat, t.category, ...d.args) as number })), omitted: top.omitted };
   }
 
   async topHosts(q: DayRange & { limit: number }): Promise<Capped<{ host: string; count: number; maxSeverity: number; cnc: number }>> {
@@ -110,22 +126,42 @@ export class SqliteFigures implements FigureStore {
     `SELECT count(*) AS n FROM (SELECT 1 FROM rollup_cnc r WHERE ${w.where} GROUP BY host, address, appliance_id)`, w.args, q.limit);
   }
 
+  /** The scope's appliances, for the per-appliance reads below. */
+  private ids(q: TimeRange): string[] {
+    return (q.account === undefined
+      ? this.db.prepare('SELECT id FROM appliance ORDER BY id').pluck().all()
+      : this.db.prepare('SELECT id FROM appliance WHERE account = ? ORDER BY id').pluck().all(q.account)) as string[];
+  }
+
   /**
    * Runs of consecutive heartbeat buckets, per appliance: the stretches it
-   * was heard. A bucket's end is its start plus the bucket's width.
+   * was heard. A bucket's end is its start plus the bucket's width. Read one
+   * appliance at a time along the table's key (appliance, start): a month
+   * of a hundred appliances is 864,000 buckets, and a scan by time across
+   * all of them costs seconds where this costs a fraction.
    */
   async onlineSpans(q: TimeRange): Promise<Array<{ applianceId: string; from: number; until: number }>> {
-    const w = scoped(q, 'appliance_id', 'start');
-    return this.all(`SELECT appliance_id AS applianceId, min(start) AS "from", max(start) + ${BUCKET_MS} AS "until" FROM (
-      SELECT appliance_id, start, start - ${BUCKET_MS} * row_number() OVER (PARTITION BY appliance_id ORDER BY start) AS run
-      FROM heartbeat_bucket WHERE ${w.where} AND count > 0) GROUP BY appliance_id, run ORDER BY appliance_id, "from"`, w.args);
+    const starts = this.db.prepare('SELECT start FROM heartbeat_bucket WHERE appliance_id = ? AND start >= ? AND start < ? AND count > 0 ORDER BY start')
+      .pluck();
+    const out: Array<{ applianceId: string; from: number; until: number }> = [];
+    for (const id of this.ids(q)) {
+      let run: { applianceId: string; from: number; until: number } | undefined;
+      for (const t of starts.all(id, q.from, q.until) as number[]) {
+        if (run && t === run.until) run.until = t + BUCKET_MS;
+        else out.push((run = { applianceId: id, from: t, until: t + BUCKET_MS }));
+      }
+    }
+    return out;
   }
 
   async drops(q: TimeRange): Promise<Map<string, number>> {
-    const w = scoped(q, 'appliance_id', 'start');
-    const rows = this.all<{ id: string; n: number }>(`SELECT appliance_id AS id, sum(dropped_new) AS n FROM heartbeat_bucket
-      WHERE ${w.where} GROUP BY appliance_id`, w.args);
-    return new Map(rows.map((r) => [r.id, r.n]));
+    const sum = this.db.prepare('SELECT coalesce(sum(dropped_new), 0) FROM heartbeat_bucket WHERE appliance_id = ? AND start >= ? AND start < ?').pluck();
+    const out = new Map<string, number>();
+    for (const id of this.ids(q)) {
+      const n = sum.get(id, q.from, q.until) as number;
+      if (n > 0) out.set(id, n);
+    }
+    return out;
   }
 
   async received(q: TimeRange): Promise<Map<string, { batches: number; records: number; lastAt: number }>> {

@@ -72,7 +72,8 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX report_first ON report (first_day);
   `,
   // Reports: roll-ups per local day of the report time zone (meta.rollup_zone; rebuilt from the detections
-  // when it changes), per affected host and per C&C callback; the records each heartbeat says were dropped
+  // when it changes), per affected host, per C&C callback, and per account (what a month's report reads:
+  // a hundred appliances' rows summed once, at ingest); the records each heartbeat says were dropped
   // since the one before, so a day's drops are a sum, whatever the appliance's restarts did to its counter.
   `
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -87,6 +88,13 @@ export const MIGRATIONS: readonly string[] = [
     max_severity INTEGER NOT NULL, first INTEGER NOT NULL, last INTEGER NOT NULL, PRIMARY KEY (day, appliance_id, host, address)
   ) WITHOUT ROWID;
   CREATE INDEX gap_found ON gap (found_at);
+  CREATE TABLE rollup_account (
+    day TEXT NOT NULL, account TEXT NOT NULL, severity INTEGER NOT NULL, category TEXT NOT NULL, threat TEXT NOT NULL, count INTEGER NOT NULL,
+    PRIMARY KEY (day, account, severity, category, threat)
+  ) WITHOUT ROWID;
+  CREATE INDEX rollup_daily_threat ON rollup_daily (threat, category, day);
+  INSERT INTO rollup_account SELECT r.day, a.account, r.severity, r.category, r.threat, sum(r.count) FROM rollup_daily r
+    JOIN appliance a ON a.id = r.appliance_id GROUP BY 1, 2, 3, 4, 5;
   ALTER TABLE report ADD COLUMN mailed_at INTEGER;
   ALTER TABLE report ADD COLUMN mail_attempts INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE report ADD COLUMN mail_error TEXT;

@@ -1,6 +1,7 @@
 // The roll-ups reports read instead of the detections: per local day of the
 // report time zone, per appliance, counts by (severity, category, threat),
-// by affected host and by C&C callback. A batch's counts are gathered while
+// by affected host and by C&C callback; and the first of these summed per
+// account, which is what a week's or a month's report reads. A batch's counts are gathered while
 // its detections are written and added in its finishing transaction, so a
 // report costs the same however many detections a day holds. When the zone
 // changes, the roll-ups are rebuilt from the detections kept, day by day.
@@ -61,6 +62,9 @@ export class Rollups {
     this.st = {
       threat: db.prepare(`INSERT INTO rollup_daily (day, appliance_id, severity, category, threat, count) VALUES (?, ?, ?, ?, ?, ?)
         ON CONFLICT (day, appliance_id, severity, category, threat) DO UPDATE SET count = count + excluded.count`),
+      account: db.prepare(`INSERT INTO rollup_account (day, account, severity, category, threat, count) VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (day, account, severity, category, threat) DO UPDATE SET count = count + excluded.count`),
+      ownerOf: db.prepare('SELECT account FROM appliance WHERE id = ?').pluck(),
       host: db.prepare(`INSERT INTO rollup_host VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (day, appliance_id, host) DO UPDATE SET
         count = count + excluded.count, max_severity = max(max_severity, excluded.max_severity), cnc = cnc + excluded.cnc`),
       cnc: db.prepare(`INSERT INTO rollup_cnc VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (day, appliance_id, host, address) DO UPDATE SET
@@ -86,9 +90,13 @@ export class Rollups {
 
   /** Adds a batch's counts; inside the batch's finishing transaction. */
   write(c: RollupCounts): void {
+    const owners = new Map<string, string>();
     for (const [k, n] of c.threats) {
       const [day, id, sev, cat, threat] = k.split(SEP) as [string, string, string, string, string];
       this.st.threat.run(day, id, Number(sev), cat, threat, n);
+      let account = owners.get(id);
+      if (account === undefined) owners.set(id, (account = (this.st.ownerOf.get(id) as string | undefined) ?? ''));
+      this.st.account.run(day, account, Number(sev), cat, threat, n);
     }
     for (const [k, h] of c.hosts) this.st.host.run(...(k.split(SEP) as [string, string, string]), h.n, h.sev, h.cnc);
     for (const [k, x] of c.cnc) this.st.cnc.run(...(k.split(SEP) as [string, string, string, string]), x.n, x.sev, x.first, x.last);
@@ -111,7 +119,7 @@ export class Rollups {
       max(d.severity), min(d.time), max(d.time) ${done} AND d.cnc = 1 AND d.cnc_address IS NOT NULL GROUP BY 2, 3, 4`);
     let days = 0;
     this.db.transaction(() => {
-      this.db.exec('DELETE FROM rollup_daily; DELETE FROM rollup_host; DELETE FROM rollup_cnc');
+      this.db.exec('DELETE FROM rollup_daily; DELETE FROM rollup_host; DELETE FROM rollup_cnc; DELETE FROM rollup_account');
       if (bounds.lo !== null && bounds.hi !== null) {
         const last = dayOfInstant(bounds.hi, zone);
         for (let day = dayOfInstant(bounds.lo, zone); day <= last; day = addDays(day, 1)) {
@@ -123,6 +131,8 @@ export class Rollups {
           days++;
         }
       }
+      this.db.exec(`INSERT INTO rollup_account SELECT r.day, a.account, r.severity, r.category, r.threat, sum(r.count) FROM rollup_daily r
+        JOIN appliance a ON a.id = r.appliance_id GROUP BY 1, 2, 3, 4, 5`);
       this.db.prepare(`UPDATE meta SET value = ? WHERE key = 'rollup_zone'`).run(zone);
     }).immediate();
     this.days = new LocalDays(zone);

@@ -64,7 +64,7 @@ export class SqliteStore implements Store {
       this.db.prepare('DELETE FROM heartbeat_bucket WHERE start < ?').run(before - (before % BUCKET_MS));
       this.db.prepare('DELETE FROM detection WHERE time < ?').run(before);
       // Roll-up days are local days: a day's margin keeps the last one whole in any zone.
-      for (const t of ['rollup_daily', 'rollup_host', 'rollup_cnc']) this.db.prepare(`DELETE FROM ${t} WHERE day < ?`).run(day);
+      for (const t of ['rollup_daily', 'rollup_account', 'rollup_host', 'rollup_cnc']) this.db.prepare(`DELETE FROM ${t} WHERE day < ?`).run(day);
       this.db.prepare('DELETE FROM maintenance WHERE end < ?').run(before);
       this.db.prepare('DELETE FROM alert WHERE closed_at < ?').run(before);
     })();

@@ -4,11 +4,11 @@
 // numbers, latest detections). Every list is the newest few only.
 
 import type { Alert, Appliance } from '../../store/types.ts';
-import { ago, bytes, count, duration, hostPort, iso, stamp } from '../format.ts';
+import { ago, bytes, count, duration, hostPort, iso, stamp } from '../../markup/format.ts';
 import { clipped, html, layout, when, type Html } from '../html.ts';
 import { dueBeats, slotWindow, slots, timeline } from '../svg.ts';
 import { errorPage } from './error.ts';
-import { severityBadge, stateBadge, table } from './parts.ts';
+import { severityBadge, stateBadge, table } from '../../markup/parts.ts';
 import type { Rendered, View } from './view.ts';
 
 const LIST = 20;

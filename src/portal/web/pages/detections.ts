@@ -6,9 +6,9 @@
 // is searched; it is never a server error.
 
 import type { Detection, DetectionQuery } from '../../store/types.ts';
-import { count, hostPort, iso, parseDatetimeLocal, stamp } from '../format.ts';
+import { count, hostPort, iso, parseDatetimeLocal, stamp } from '../../markup/format.ts';
 import { applianceHref, clip, clipped, html, layout, trusted, type Html } from '../html.ts';
-import { severityBadge, table } from './parts.ts';
+import { severityBadge, table } from '../../markup/parts.ts';
 import type { Rendered, View } from './view.ts';
 
 export const PAGE = 50;

@@ -5,11 +5,12 @@
 // page refreshes itself, so an admin watching sees an appliance turn silent.
 
 import { STATES, type Appliance, type ApplianceState, type HeartbeatBucket } from '../../store/types.ts';
-import { ago, bytes, count, duration, iso } from '../format.ts';
+import { ago, bytes, count, duration, iso } from '../../markup/format.ts';
 import { applianceHref, clip, clipped, html, layout, when, type Html } from '../html.ts';
 import { DAY_MS, dueBeats, slotWindow, slots, sparkline } from '../svg.ts';
 import { errorPage } from './error.ts';
-import { factList, stateBadge, table } from './parts.ts';
+import { stateBadge, table } from '../../markup/parts.ts';
+import { factList } from './parts.ts';
 import type { Rendered, View } from './view.ts';
 
 /** Rows drawn at most; past that, the state links narrow the table. */

@@ -9,7 +9,7 @@
 import { isAccountName } from '../../accounts/names.ts';
 import { addDays, dayOfInstant } from '../../reports/periods.ts';
 import type { ReportRow } from '../../store/types.ts';
-import { count, iso } from '../format.ts';
+import { count, iso } from '../../markup/format.ts';
 import { clip, html, layout, type Html } from '../html.ts';
 import { errorPage } from './error.ts';
 import { reportHref } from './report.ts';
