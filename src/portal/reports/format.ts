@@ -6,7 +6,7 @@
 
 import { count } from '../markup/format.ts';
 import { dayOfInstant } from './periods.ts';
-import type { CountVsPrevious, ReportModel } from './model.ts';
+import type { CountVsPrevious, DailyModel, ReportModel } from './model.ts';
 
 export { count };
 
@@ -125,3 +125,22 @@ export function hoursMinutes(s: number): string {
   const m = Math.round(s / 60);
   return `${Math.floor(m / 60)}:${String(m % 60).padStart(2, '0')}`;
 }
+
+/** The states a daily report's fleet tile counts, in the order it names them. */
+export const SHOWN_STATES = ['online', 'late', 'silent', 'offline', 'never-seen', 'retired'] as const;
+
+/** The daily report's headline figures, as both renderings show them in their tiles. */
+export function dailyHeadline(m: DailyModel) {
+  const high = m.bySeverity.find((s) => s.level === 'high') ?? { level: 'high' as const, count: 0, previous: 0 };
+  const fleet = SHOWN_STATES.reduce((s, k) => s + (m.fleet[k] ?? 0), 0);
+  return {
+    high,
+    callbacks: m.callbacks.count,
+    cncHosts: m.callbacks.hosts,
+    missing: m.completeness.lost,
+    /** Appliances not retired. */
+    fleet: fleet - (m.fleet.retired ?? 0),
+    troubled: SHOWN_STATES.filter((k) => k !== 'online' && k !== 'retired' && (m.fleet[k] ?? 0) > 0),
+  };
+}
+

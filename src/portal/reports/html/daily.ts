@@ -7,11 +7,10 @@ import { count } from '../../markup/format.ts';
 import { clipped, html, type Html } from '../../markup/html.ts';
 import { stateBadge, table } from '../../markup/parts.ts';
 import { compareBars, LEVEL_NAMES } from '../charts.ts';
-import { clock, clockSpan, hoursMinutes, percent, previousName, shortName } from '../format.ts';
+import { clock, clockSpan, dailyHeadline, hoursMinutes, percent, previousName, shortName } from '../format.ts';
 import type { ApplianceDay, DailyModel, ThreatRow } from '../model.ts';
 import { completenessBox, delta, figure, footer, header, levelBadge, more, tiles } from './parts.ts';
 
-const SHOWN_STATES = ['online', 'late', 'silent', 'offline', 'never-seen', 'retired'] as const;
 
 export function dailyBody(m: DailyModel): Html {
   const today = shortName(m.type, m.first, m.last);
@@ -35,12 +34,7 @@ ${footer(m)}
 }
 
 function summary(m: DailyModel, before: string): Html {
-  const high = m.bySeverity.find((s) => s.level === 'high') ?? { count: 0, previous: 0 };
-  const callbacks = m.callbacks.count;
-  const cncHosts = m.callbacks.hosts;
-  const missing = m.completeness.lost;
-  const fleet = SHOWN_STATES.reduce((s, k) => s + (m.fleet[k] ?? 0), 0);
-  const troubled = SHOWN_STATES.filter((k) => k !== 'online' && k !== 'retired' && (m.fleet[k] ?? 0) > 0);
+  const { high, callbacks, cncHosts, missing, fleet, troubled } = dailyHeadline(m);
   return tiles([
     { label: 'Detections', value: count(m.detections.count), sub: html`${delta(m.detections, 'down', before)} <span class="muted">vs ${before}</span>` },
     { label: 'High severity', value: count(high.count), sub: html`${delta(high, 'down', before)} <span class="muted">vs ${before}</span>`, tone: high.count > 0 ? 'bad' : undefined },
@@ -53,7 +47,7 @@ function summary(m: DailyModel, before: string): Html {
       sub: missing > 0 ? `${count(missing)} records never arrived` : 'nothing lost',
     },
     {
-      label: 'Appliances online', value: `${count(m.fleet.online ?? 0)} of ${count(fleet - (m.fleet.retired ?? 0))}`, tone: troubled.length > 0 ? 'warn' : 'good',
+      label: 'Appliances online', value: `${count(m.fleet.online ?? 0)} of ${count(fleet)}`, tone: troubled.length > 0 ? 'warn' : 'good',
       sub: troubled.length === 0 ? 'all reporting' : troubled.map((k) => `${count(m.fleet[k])} ${k}`).join(' · '),
     },
   ]);

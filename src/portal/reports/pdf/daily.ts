@@ -6,14 +6,13 @@
 
 import type { Content } from 'pdfmake/interfaces.js';
 import { compareBars } from '../charts.ts';
-import { change, clock, clockSpan, count, hoursMinutes, percent, previousName, shortName } from '../format.ts';
+import { change, clock, clockSpan, count, dailyHeadline, hoursMinutes, percent, previousName, shortName } from '../format.ts';
 import type { ApplianceDay, CncRow, DailyModel, HostRow, ThreatRow } from '../model.ts';
 import { actionsTable } from './actions.ts';
 import { chart, completenessBox, delta, levelMark, tiles, titleBlock, versus } from './blocks.ts';
 import { sectionTable } from './table.ts';
 import { BAD, CONTENT_WIDTH, INK, LEVEL_NAMES, MUTED, STATE_COLOURS } from './theme.ts';
 
-const SHOWN_STATES = ['online', 'late', 'silent', 'offline', 'never-seen', 'retired'] as const;
 
 export function dailyContent(m: DailyModel, replaced: number): Content[] {
   return [
@@ -31,12 +30,7 @@ export function dailyContent(m: DailyModel, replaced: number): Content[] {
 }
 
 function summary(m: DailyModel): Content {
-  const high = m.bySeverity.find((s) => s.level === 'high') ?? { count: 0, previous: 0 };
-  const callbacks = m.callbacks.count;
-  const cncHosts = m.callbacks.hosts;
-  const missing = m.completeness.lost;
-  const fleet = SHOWN_STATES.reduce((s, k) => s + (m.fleet[k] ?? 0), 0);
-  const troubled = SHOWN_STATES.filter((k) => k !== 'online' && k !== 'retired' && (m.fleet[k] ?? 0) > 0);
+  const { high, callbacks, cncHosts, missing, fleet, troubled } = dailyHeadline(m);
   return tiles([
     { label: 'Detections', value: count(m.detections.count), details: [versus(m.detections, m)] },
     { label: 'High severity', value: count(high.count), tone: high.count > 0 ? 'bad' : undefined, details: [versus(high, m)] },
@@ -49,7 +43,7 @@ function summary(m: DailyModel): Content {
       details: [missing > 0 ? { text: `${count(missing)} records never arrived`, color: BAD } : 'nothing lost'],
     },
     {
-      label: 'Appliances online', value: `${count(m.fleet.online ?? 0)} of ${count(fleet - (m.fleet.retired ?? 0))}`, tone: troubled.length > 0 ? 'warn' : 'good',
+      label: 'Appliances online', value: `${count(m.fleet.online ?? 0)} of ${count(fleet)}`, tone: troubled.length > 0 ? 'warn' : 'good',
       details: [troubled.length === 0 ? 'all reporting' : {
         text: troubled.flatMap((k, i) => [...(i > 0 ? [' \u00b7 '] : []), { text: `${count(m.fleet[k])} ${k}`, color: STATE_COLOURS[k] }]),
       }],
