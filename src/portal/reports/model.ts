@@ -4,10 +4,25 @@
 // was made. MODEL_VERSION changes whenever a field's meaning does; a
 // rendering refuses a version it does not know rather than guess.
 
+import { TmspError } from '../../errors.ts';
 import type { ApplianceState, Capped } from '../store/types.ts';
 import type { ReportType } from './periods.ts';
 
 export const MODEL_VERSION = 1;
+
+/** A stored model of a version this code does not know: every rendering refuses it with this, never guesses. */
+export class ReportVersionError extends TmspError {
+  readonly version: unknown;
+
+  constructor(version: unknown) {
+    super('E_STATE', `The report's model is version ${String(version)}; this portal reads version ${MODEL_VERSION}.`);
+    this.version = version;
+  }
+}
+
+export function checkVersion(m: { version: unknown } | null | undefined): void {
+  if (m?.version !== MODEL_VERSION) throw new ReportVersionError(m?.version ?? 'missing');
+}
 
 /** Severity levels as the appliances grade them (CEF 2 informational, 4 low, 6 medium, 8 high). */
 export const LEVELS = ['high', 'medium', 'low', 'info'] as const;

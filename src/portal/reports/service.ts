@@ -11,7 +11,7 @@ import type { Store } from '../store/store.ts';
 import type { ReportRow } from '../store/types.ts';
 import { reportMail, reportRecipients } from './mail.ts';
 import { modelOf } from './make.ts';
-import { MODEL_VERSION, type ReportModel } from './model.ts';
+import { checkVersion, type ReportModel } from './model.ts';
 import { reportPdf } from './pdf/pdf.ts';
 import { ReportSchedule } from './schedule.ts';
 import type { Period } from './periods.ts';
@@ -47,8 +47,8 @@ export function reportPath(r: Pick<ReportRow, 'type' | 'firstDay' | 'scope'>): s
 
 export function parseModel(row: Pick<ReportRow, 'model'>): ReportModel {
   const m = JSON.parse(row.model ?? 'null') as ReportModel | null;
-  if (!m || m.version !== MODEL_VERSION) throw new Error(`report model version ${m?.version ?? 'missing'} is not ${MODEL_VERSION}`);
-  return m;
+  checkVersion(m);
+  return m!;
 }
 
 export class ReportService {

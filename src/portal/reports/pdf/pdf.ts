@@ -8,7 +8,7 @@ import pdfmake from 'pdfmake';
 import type { Content, TDocumentDefinitions } from 'pdfmake/interfaces.js';
 import { TmspError } from '../../../errors.ts';
 import { periodName, reportTitle, scopeName } from '../format.ts';
-import { MODEL_VERSION, type ReportModel } from '../model.ts';
+import { checkVersion, type ReportModel } from '../model.ts';
 import { dailyContent } from './daily.ts';
 import { executiveContent } from './executive.ts';
 import { FAMILY, fontDictionary } from './fonts.ts';
@@ -33,9 +33,7 @@ function setUp(): void {
 }
 
 function reportDocument(model: ReportModel): TDocumentDefinitions {
-  if ((model.version as number) !== MODEL_VERSION) {
-    throw new TmspError('E_STATE', `a report model of version ${String(model.version)}: this portal renders version ${MODEL_VERSION}`);
-  }
+  checkVersion(model);
   const { model: m, replaced } = printableModel(model);
   let content: Content[];
   if (m.type === 'daily') content = dailyContent(m, replaced);
