@@ -33,7 +33,8 @@ const H = 3_600_000;
 const MIN = 60_000;
 const A = 'ddi-a';
 const B = 'ddi-b';
-const ACCOUNTS = { [A]: 'acme', [B]: 'globex' } as const;
+const C = 'ddi-c';
+const ACCOUNTS = { [A]: 'acme', [B]: 'globex', [C]: 'acme' } as const;
 const SECRET = 'report-secret-1';
 
 interface Sent {
@@ -72,7 +73,7 @@ function generate(): Sent[] {
       const t = i === 0 ? from + MIN : i === 1 ? from + 24 * H - MIN : from + Math.floor(r() * 24 * H / 1000) * 1000;
       const cnc = r() < 0.15 ? `c2-${Math.floor(r() * 3)}.bad.example` : null;
       out.push({
-        appliance: r() < 0.55 ? A : B, t, severity: [2, 4, 6, 8][Math.floor(r() * 4)]!, category, threat: list[Math.floor(r() * list.length)]!,
+        appliance: [A, A, C, C, B][Math.floor(r() * 5)]!, t, severity: [2, 4, 6, 8][Math.floor(r() * 4)]!, category, threat: list[Math.floor(r() * list.length)]!,
         src: `10.1.0.${Math.floor(r() * 12)}`, cnc,
       });
     }
@@ -125,7 +126,7 @@ beforeAll(async () => {
   proxyRoot = peerRoot();
   proxy = await startTinyproxy(proxyRoot);
   portal = await startPortal(dir, settings(), clock.env());
-  for (const account of Object.values(ACCOUNTS)) {
+  for (const account of new Set(Object.values(ACCOUNTS))) {
     expect(portal.cli(['--json', 'account', 'add', account, '--password-stdin'], `${SECRET}\n`).json).toMatchObject({ ok: true });
   }
 });
@@ -183,7 +184,8 @@ describe('reports from what appliances sent', () => {
   it('daily, weekly and monthly figures are what was sent; made on schedule after the night, and e-mailed with their PDFs', async () => {
     const a = await agentFor(A);
     const b = await agentFor(B);
-    for (const [agent, id] of [[a, A], [b, B]] as const) {
+    const c = await agentFor(C);
+    for (const [agent, id] of [[a, A], [b, B], [c, C]] as const) {
       const s = new UnixSender(agent.config.ingest!.unixSocket as string);
       await s.sendAll(sent.filter((x) => x.appliance === id).map((x) => lineOf(x, sent.indexOf(x))));
       s.close();
@@ -191,6 +193,7 @@ describe('reports from what appliances sent', () => {
     const sentOf = (id: string) => sent.filter((x) => x.appliance === id).length;
     await uploadedAll(a, A, sentOf(A));
     await uploadedAll(b, B, sentOf(B));
+    await uploadedAll(c, C, sentOf(C));
 
     // B's uplink goes down while it is flooded: its spool fills, the oldest unsent records are dropped, and the
     // portal later sees the hole in B's sequence numbers.
@@ -209,13 +212,13 @@ describe('reports from what appliances sent', () => {
     await uploadedAll(b, B, sentOf(B) + N - dropped);
     expect(portal.appliance(B).gaps).toEqual([expect.objectContaining({ lastSeq: expect.any(Number) })]);
 
-    // B is off for half an hour; A beats in every five minutes of it.
+    // B is off for half an hour; A and C beat in every five minutes of it.
     await b.stop();
     const silentFrom = heardAt(B);
     for (let i = 0; i < 8; i++) {
       clock.advance(4 * MIN);
       const t = clock.now();
-      await until(() => heardAt(A) >= t - 1000, 20_000, 'a heartbeat of A after the step');
+      await until(() => heardAt(A) >= t - 1000 && heardAt(C) >= t - 1000, 20_000, 'heartbeats of A and C after the step');
     }
     const b2 = new RunningAgent(b.configFile, b.config);
     agents.push(await b2.ready());
@@ -223,8 +226,10 @@ describe('reports from what appliances sent', () => {
     await until(() => heardAt(B) >= back - 1000, 20_000, 'B beating again');
     await b2.stop();
     await a.stop();
+    await c.stop();
     const lastA = heardAt(A);
     const lastB = heardAt(B);
+    const lastC = heardAt(C);
 
     // On demand: the week before, once; today's report cannot be made before the day is over.
     const week = portal.cli(['--json', 'report', 'generate', '--type', 'weekly', '--period', '2026-11-25']);
@@ -279,7 +284,7 @@ describe('reports from what appliances sent', () => {
     const bd = d.appliances.items.find((x) => x.id === B)!;
     expect([ad.records, ad.dropped, ad.sequenceGaps, ad.missingRecords]).toEqual([sentOf(A), 0, 0, 0]);
     expect([bd.records, bd.dropped, bd.sequenceGaps, bd.missingRecords]).toEqual([sentOf(B) + N - dropped, dropped, 1, dropped]);
-    expect(d.completeness).toMatchObject({ records: sentOf(A) + sentOf(B) + N - dropped, dropped, missingRecords: dropped, lost: dropped, sequenceGaps: 1 });
+    expect(d.completeness).toMatchObject({ records: sentOf(A) + sentOf(B) + sentOf(C) + N - dropped, dropped, missingRecords: dropped, lost: dropped, sequenceGaps: 1 });
     expect(d.appliances.items[0]!.id).toBe(B);
     expect(bd.hostname).toBe(`${B}.example.net`);
     // B's half hour: from the bucket after its last heartbeat to the bucket of its first one back.
@@ -290,6 +295,9 @@ describe('reports from what appliances sent', () => {
     expect(silence.until - bucket(back)).toBeLessThanOrEqual(BUCKET_MS);
     // Both went quiet when the test stopped them, until the day's end; A had nothing else.
     expect(ad.heartbeatGaps.items).toEqual([{ from: bucket(lastA) + BUCKET_MS, until: localInstant('2026-12-01', 0, TZ) }]);
+    const cd = d.appliances.items.find((x) => x.id === C)!;
+    expect(cd.heartbeatGaps.items).toEqual([{ from: bucket(lastC) + BUCKET_MS, until: localInstant('2026-12-01', 0, TZ) }]);
+    expect([cd.records, cd.dropped, cd.missingRecords]).toEqual([sentOf(C), 0, 0]);
     expect(bd.heartbeatGaps.items.map((g) => g.until)).toContain(localInstant('2026-12-01', 0, TZ));
     expect(bd.heartbeatGaps.items.find((g) => g.until === localInstant('2026-12-01', 0, TZ))!.from).toBe(bucket(lastB) + BUCKET_MS);
     expect(ad.onlineS).toBe(ad.periodS - (localInstant('2026-12-01', 0, TZ) - bucket(lastA) - BUCKET_MS) / 1000);
@@ -298,8 +306,14 @@ describe('reports from what appliances sent', () => {
 
     // An account's report: its appliance's detections only.
     const acme = show('daily', DAY, 'acme') as DailyModel;
-    expect(acme.detections.count).toBe(today.filter((x) => x.appliance === A).length);
-    expect(acme.appliances.items.map((x) => x.id)).toEqual([A]);
+    expect(acme.detections.count).toBe(today.filter((x) => x.appliance !== B).length);
+    expect(acme.appliances.items.map((x) => x.id).sort()).toEqual([A, C]);
+    const globex = show('daily', DAY, 'globex') as DailyModel;
+    expect(globex.detections.count).toBe(today.filter((x) => x.appliance === B).length);
+    expect(globex.completeness.lost).toBe(dropped);
+    // Every appliance was stopped before the night: offline when it said so, silent once the night had passed without a word.
+    expect(d.fleet.offline + d.fleet.silent).toBe(3);
+    expect([d.fleet.online, d.fleet.late, d.fleet['never-seen'], d.fleet.retired]).toEqual([0, 0, 0, 0]);
 
     // ---- weekly (on demand) and monthly (the schedule) ----
     const w = show('weekly', '2026-11-22') as ExecutiveModel;
@@ -322,7 +336,42 @@ describe('reports from what appliances sent', () => {
       expect([m.trend.cnc[i], m.trend.affectedHosts[i]], day).toEqual([of.filter((x) => x.cnc).length, new Set(of.map((x) => x.src)).size]);
     }
     expect(m.completeness).toMatchObject({ dropped, missingRecords: dropped, lost: dropped });
-    expect(m.availability.appliances.items.map((x) => x.id).sort()).toEqual([A, B]);
+    for (const t of m.topRisks) {
+      const of = nov.filter((x) => x.threat === t.threat && x.category === t.category);
+      expect([t.count, t.appliances, t.level], t.threat).toEqual([of.length, new Set(of.map((x) => x.appliance)).size, levelOf(Math.max(...of.map((x) => x.severity)))]);
+    }
+    for (const h of m.topHosts) {
+      const of = nov.filter((x) => x.src === h.host);
+      expect([h.count, h.cnc], h.host).toEqual([of.length, of.filter((x) => x.cnc).length]);
+    }
+    // November's availability is the 30th's: the appliances were registered that morning.
+    for (const x of m.availability.appliances.items) {
+      const day = d.appliances.items.find((a) => a.id === x.id)!;
+      // The day's figures are whole seconds; the month's share is not rounded.
+      expect(x.uptime, x.id).toBeCloseTo(day.onlineS / day.periodS, 4);
+      expect(x.silentPeriods, x.id).toBe(day.heartbeatGaps.items.length);
+      expect(x.longestSilentS, x.id).toBe(Math.max(...day.heartbeatGaps.items.map((g) => (g.until - g.from) / 1000)));
+    }
+    const online = d.appliances.items.reduce((n, a) => n + a.onlineS, 0);
+    const period = d.appliances.items.reduce((n, a) => n + a.periodS, 0);
+    expect(m.availability.uptime).toBeCloseTo(online / period, 4);
+    // The posture, by the formula the README gives, from the figures above; October had no appliance yet.
+    const penalty = (cncHosts: number, high: number, appliances: number, days: number, uptime: number, complete: number) =>
+      Math.min(45, 15 * cncHosts) + Math.min(25, 5 * Math.log2(1 + high / (appliances * days))) + Math.min(15, 150 * (1 - uptime))
+        + Math.min(15, 1500 * (1 - complete));
+    const score = (p: number) => Math.max(0, Math.min(100, Math.round(100 - p)));
+    const cncHostsOf = (list: Sent[]) => new Set(list.filter((x) => x.cnc).map((x) => x.src)).size;
+    const highOf = (list: Sent[]) => list.filter((x) => x.severity >= 8).length;
+    expect(m.posture.score).toBe(score(penalty(cncHostsOf(nov), highOf(nov), 3, 30, m.availability.uptime, m.completeness.ratio)));
+    expect(m.posture.previousScore).toBe(score(penalty(cncHostsOf(oct), highOf(oct), 1, 31, 1, 1)));
+    expect(m.posture.trend).toBe(m.posture.score - m.posture.previousScore >= 3 ? 'better' : m.posture.previousScore - m.posture.score >= 3 ? 'worse' : 'same');
+    const theWeek = sent.filter(inWeek);
+    const weekBefore = sent.filter(prevWeek);
+    expect(w.totals.high).toEqual({ count: highOf(theWeek), previous: highOf(weekBefore) });
+    expect(w.totals.cncHosts).toEqual({ count: cncHostsOf(theWeek), previous: cncHostsOf(weekBefore) });
+    expect(w.totals.affectedHosts).toEqual({ count: new Set(theWeek.map((x) => x.src)).size, previous: new Set(weekBefore.map((x) => x.src)).size });
+    expect(w.availability.appliances.items).toEqual([]);
+    expect(m.availability.appliances.items.map((x) => x.id).sort()).toEqual([A, B, C]);
     expect(m.bottomLine).toContain(nov.length.toLocaleString('en-US'));
 
     // ---- the e-mails: one per report, the PDF attached and whole ----
