@@ -17,36 +17,59 @@ export function affectedHost(d: Pick<Detection, 'srcHost' | 'dstHost'>): string 
 
 const SEP = '\u0000';
 
-interface CncCount { n: number; sev: number; first: number; last: number }
+interface ThreatCount { severity: number; category: string; threat: string; n: number }
+interface HostCount { n: number; sev: number; cnc: number }
+interface CncCount { host: string; address: string; n: number; sev: number; first: number; last: number }
 
-/** One batch's counts, until its finish. */
+/** One local day of one appliance, in a batch. */
+export interface RollupGroup {
+  day: string;
+  applianceId: string;
+  threats: Map<string, ThreatCount>;
+  /** By the host itself: a batch of a large network names tens of thousands, and no key is built for each. */
+  hosts: Map<string, HostCount>;
+  cnc: Map<string, CncCount>;
+}
+
+/** One batch's counts, until its finish: grouped by day and appliance (a batch is one appliance's, mostly of a day or two). */
 export class RollupCounts {
-  readonly threats = new Map<string, number>();
-  readonly hosts = new Map<string, { n: number; sev: number; cnc: number }>();
-  readonly cnc = new Map<string, CncCount>();
+  readonly groups: RollupGroup[] = [];
+  private last: RollupGroup | undefined;
+
+  private group(day: string, applianceId: string): RollupGroup {
+    const l = this.last;
+    if (l && l.day === day && l.applianceId === applianceId) return l;
+    let g = this.groups.find((x) => x.day === day && x.applianceId === applianceId);
+    if (!g) this.groups.push((g = { day, applianceId, threats: new Map(), hosts: new Map(), cnc: new Map() }));
+    this.last = g;
+    return g;
+  }
 
   add(d: Detection, day: string): void {
-    const k = [day, d.applianceId, d.severity, d.category, d.threat].join(SEP);
-    this.threats.set(k, (this.threats.get(k) ?? 0) + 1);
+    const g = this.group(day, d.applianceId);
+    const k = `${d.severity}${SEP}${d.category}${SEP}${d.threat}`;
+    const t = g.threats.get(k);
+    if (t) t.n++;
+    else g.threats.set(k, { severity: d.severity, category: d.category, threat: d.threat, n: 1 });
     const host = affectedHost(d);
     if (host !== null) {
-      const hk = [day, d.applianceId, host].join(SEP);
-      const h = this.hosts.get(hk);
+      const h = g.hosts.get(host);
       if (h) {
         h.n++;
-        h.sev = Math.max(h.sev, d.severity);
-        h.cnc += d.cnc ? 1 : 0;
-      } else this.hosts.set(hk, { n: 1, sev: d.severity, cnc: d.cnc ? 1 : 0 });
+        if (d.severity > h.sev) h.sev = d.severity;
+        if (d.cnc) h.cnc++;
+      } else g.hosts.set(host, { n: 1, sev: d.severity, cnc: d.cnc ? 1 : 0 });
     }
     if (d.cnc && d.cncAddress !== null) {
-      const ck = [day, d.applianceId, d.srcHost ?? '?', d.cncAddress].join(SEP);
-      const c = this.cnc.get(ck);
+      const from = d.srcHost ?? '?';
+      const ck = `${from}${SEP}${d.cncAddress}`;
+      const c = g.cnc.get(ck);
       if (c) {
         c.n++;
         c.sev = Math.max(c.sev, d.severity);
         c.first = Math.min(c.first, d.time);
         c.last = Math.max(c.last, d.time);
-      } else this.cnc.set(ck, { n: 1, sev: d.severity, first: d.time, last: d.time });
+      } else g.cnc.set(ck, { host: from, address: d.cncAddress, n: 1, sev: d.severity, first: d.time, last: d.time });
     }
   }
 }
@@ -90,16 +113,15 @@ export class Rollups {
 
   /** Adds a batch's counts; inside the batch's finishing transaction. */
   write(c: RollupCounts): void {
-    const owners = new Map<string, string>();
-    for (const [k, n] of c.threats) {
-      const [day, id, sev, cat, threat] = k.split(SEP) as [string, string, string, string, string];
-      this.st.threat.run(day, id, Number(sev), cat, threat, n);
-      let account = owners.get(id);
-      if (account === undefined) owners.set(id, (account = (this.st.ownerOf.get(id) as string | undefined) ?? ''));
-      this.st.account.run(day, account, Number(sev), cat, threat, n);
+    for (const g of c.groups) {
+      const account = (this.st.ownerOf.get(g.applianceId) as string | undefined) ?? '';
+      for (const t of g.threats.values()) {
+        this.st.threat.run(g.day, g.applianceId, t.severity, t.category, t.threat, t.n);
+        this.st.account.run(g.day, account, t.severity, t.category, t.threat, t.n);
+      }
+      for (const [host, h] of g.hosts) this.st.host.run(g.day, g.applianceId, host, h.n, h.sev, h.cnc);
+      for (const x of g.cnc.values()) this.st.cnc.run(g.day, g.applianceId, x.host, x.address, x.n, x.sev, x.first, x.last);
     }
-    for (const [k, h] of c.hosts) this.st.host.run(...(k.split(SEP) as [string, string, string]), h.n, h.sev, h.cnc);
-    for (const [k, x] of c.cnc) this.st.cnc.run(...(k.split(SEP) as [string, string, string, string]), x.n, x.sev, x.first, x.last);
   }
 
   /**
