@@ -50,3 +50,37 @@ export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
+
+export interface Quiet {
+  /** When the process last did work (hrtime ns): the end of what is measured. */
+  at: bigint;
+  cpu: number;
+  written: number;
+}
+
+/**
+ * Waits until a process has gone quiet, and says when its work ended: the
+ * last poll at which it wrote, or its output file grew, or it used more than
+ * `cpuShare` of a core. Every receiver is measured to that point, so that one
+ * still draining its queue is not read early and one shutting down is not
+ * charged its shutdown.
+ */
+export async function quiet(pid: number, o: { quietMs?: number; cpuShare?: number; pollMs?: number; timeoutMs?: number; size?: () => number } = {}):
+  Promise<Quiet> {
+  const quietMs = o.quietMs ?? 1500;
+  const pollMs = o.pollMs ?? 100;
+  const share = o.cpuShare ?? 0.05;
+  const end = Date.now() + (o.timeoutMs ?? 600_000);
+  const read = () => ({ at: process.hrtime.bigint(), cpu: cpuSeconds(pid), written: writeBytes(pid), size: o.size?.() ?? 0 });
+  let prev = read();
+  let active: Quiet = prev;
+  for (;;) {
+    await new Promise((r) => setTimeout(r, pollMs));
+    const now = read();
+    const secs = Number(now.at - prev.at) / 1e9;
+    if (now.written > prev.written || now.size > prev.size || now.cpu - prev.cpu > share * secs) active = now;
+    prev = now;
+    if (Number(now.at - active.at) / 1e6 >= quietMs) return { at: active.at, cpu: active.cpu, written: active.written };
+    if (Date.now() > end) throw new Error(`process ${pid} never went quiet`);
+  }
+}

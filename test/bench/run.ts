@@ -7,7 +7,11 @@
 //   written to disk per raw byte (write amplification), compression ratio,
 //   and loss/duplication counted by unique id.
 // Where rsyslog is installed it runs the same workload (imuxsock → disk-
-// assisted main queue → omfile zipLevel=6) in the same invocation and the ratio is printed. The default
+// assisted main queue → omfile zipLevel=6) in the same invocation, interleaved
+// (A B A B), each measured from the first send until it has gone quiet (its
+// queue drained, its output no longer growing, its CPU idle; rsyslog's
+// shutdown not timed), every ratio on the same raw-byte base, at the highest
+// rate and again at a fixed 20,000 lines/s, in one table of ratios. The default
 // unix datagram queue (net.unix.max_dgram_qlen) caps blocking senders; when
 // run as root the agent is measured again inside a private network namespace
 // with a deeper queue.
@@ -21,7 +25,7 @@ import { decodeRecord } from '../../src/protocol/record.ts';
 import { concatenated, openSpool } from '../helpers/spool.ts';
 import { AGENT, RunningAgent, until } from '../helpers/agent.ts';
 import { request } from '../../src/cli/control-client.ts';
-import { cpuSeconds, median, memory, RssSampler, writeBytes } from './proc.ts';
+import { cpuSeconds, median, memory, quiet, RssSampler, writeBytes } from './proc.ts';
 import { benchPortal } from './portal.ts';
 import { benchReports } from './reports.ts';
 import { benchRuntime } from './runtime.ts';
@@ -45,6 +49,8 @@ const N = Number(values.records);
 const UPLOAD_MIB = Number(values['upload-mib']);
 const FLAGS = values['node-flags'] ? values['node-flags'].split(' ').filter(Boolean) : [];
 const RUNS = Number(values.runs);
+/** The load at which memory is compared (issue 13's "at 20k lines/s"). */
+const FIXED_RATE = 20_000;
 const HERE = path.dirname(new URL(import.meta.url).pathname);
 const say = (s: string) => values.json || values['in-namespace'] || process.stdout.write(`${s}\n`);
 
@@ -62,9 +68,10 @@ interface Run {
   duplicated: number;
 }
 
-function send(socketPath: string, file: string): Promise<void> {
+/** Sends the workload as fast as the receiver takes it, or at `rate` lines/s. */
+function send(socketPath: string, file: string, rate = 0): Promise<void> {
   return new Promise((resolve, reject) => {
-    const p = spawn('python3', [path.join(HERE, 'send-unix.py'), socketPath, file], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const p = spawn('python3', [path.join(HERE, 'send-unix.py'), socketPath, file, ...(rate ? [String(rate)] : [])], { stdio: ['ignore', 'ignore', 'inherit'] });
     p.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`sender exited ${code}`))));
   });
 }
@@ -81,7 +88,7 @@ function countIds(lines: Iterable<string>): { unique: number; dup: number } {
   return { unique: seen.size, dup };
 }
 
-async function runAgent(file: string, rawBytes: number, nodeFlags: string[] = []): Promise<Run> {
+async function runAgent(file: string, rawBytes: number, nodeFlags: string[] = [], rate = 0): Promise<Run> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tmsp-bench-'));
   const config = {
     ingest: { unixSocket: path.join(dir, 'log.sock'), udpPort: 0, tcpPort: 0 },
@@ -96,7 +103,7 @@ async function runAgent(file: string, rawBytes: number, nodeFlags: string[] = []
   const w0 = writeBytes(pid);
   const rss = new RssSampler(pid);
   const t0 = process.hrtime.bigint();
-  await send(config.ingest.unixSocket, file);
+  await send(config.ingest.unixSocket, file, rate);
   // Ask over the control socket from this process: spawning the CLI to poll would load the machine.
   for (;;) {
     const st = await request(config.daemon.controlSocket, 'status');
@@ -104,9 +111,11 @@ async function runAgent(file: string, rawBytes: number, nodeFlags: string[] = []
     await new Promise((r) => setTimeout(r, 100));
   }
   await request(config.daemon.controlSocket, 'flush');
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const cpu = cpuSeconds(pid) - cpu0;
-  const written = writeBytes(pid) - w0;
+  // Measured to the end of its work, as rsyslog is: a checkpoint still writing counts.
+  const q = await quiet(pid);
+  const seconds = Number(q.at - t0) / 1e9;
+  const cpu = q.cpu - cpu0;
+  const written = q.written - w0;
   const r = rss.stop();
   const peak = memory(pid).hwm;
   const st = await request(config.daemon.controlSocket, 'status');
@@ -118,7 +127,8 @@ async function runAgent(file: string, rawBytes: number, nodeFlags: string[] = []
     for (const l of text.split('\n')) if (l) yield decodeRecord(l)!.line.toString();
   })());
   fs.rmSync(dir, { recursive: true, force: true });
-  return toRun({ seconds, cpu, rss: r, peak, written, rawBytes, ratio: st.spool.rawBytes / st.spool.bytes, ids });
+  // The same base as rsyslog's ratio: the raw lines, not the records that wrap them.
+  return toRun({ seconds, cpu, rss: r, peak, written, rawBytes, ratio: rawBytes / st.spool.bytes, ids });
 }
 
 function toRun(m: { seconds: number; cpu: number; rss: { median: number; anonMedian: number }; peak: number; written: number;
@@ -138,7 +148,7 @@ function toRun(m: { seconds: number; cpu: number; rss: { median: number; anonMed
   };
 }
 
-async function runRsyslog(file: string, rawBytes: number): Promise<Run | { skipped: string }> {
+async function runRsyslog(file: string, rawBytes: number, rate = 0): Promise<Run | { skipped: string }> {
   const rsyslogd = ['/usr/sbin/rsyslogd', '/sbin/rsyslogd'].find((p) => fs.existsSync(p));
   if (!rsyslogd) return { skipped: 'rsyslogd not installed (apt-get install rsyslog)' };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rsyslog-bench-'));
@@ -159,28 +169,25 @@ action(type="omfile" file="${out}" zipLevel="6" template="raw" ioBufferSize="64k
   const w0 = writeBytes(pid);
   const rss = new RssSampler(pid);
   const t0 = process.hrtime.bigint();
-  await send(sock, file);
-  let cpu = 0;
-  let written = 0;
-  let peak = 0;
+  await send(sock, file, rate);
+  // Measured until its queue is drained and its output stops growing, not when the sender finishes;
+  // its shutdown is not timed, and what the shutdown flushes is added to what it wrote.
+  const size = () => (fs.existsSync(out) ? fs.statSync(out).size : 0);
+  const q = await quiet(pid, { size });
+  const seconds = Number(q.at - t0) / 1e9;
+  const cpu = q.cpu - cpu0;
+  const peak = memory(pid).hwm;
   const r = rss.stop();
-  // rsyslog writes its gzip stream out at close: stop it, and count until it is gone.
-  try {
-    cpu = cpuSeconds(pid) - cpu0;
-    written = writeBytes(pid) - w0;
-    peak = memory(pid).hwm;
-  } catch {
-    // exited early
-  }
+  const sizeAtQuiet = size();
   const exited = new Promise((res) => p.once('exit', res));
   p.kill('SIGTERM');
   await exited;
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const gz = fs.readFileSync(out);
   const text = zlib.gunzipSync(gz).toString('utf8');
   const ids = countIds(text.split('\n'));
   fs.rmSync(dir, { recursive: true, force: true });
-  return toRun({ seconds, cpu, rss: r, peak, written: written || gz.length, rawBytes, ratio: rawBytes / gz.length, ids });
+  const written = q.written - w0 + Math.max(0, gz.length - sizeAtQuiet);
+  return toRun({ seconds, cpu, rss: r, peak, written, rawBytes, ratio: rawBytes / gz.length, ids });
 }
 
 function summarise(runs: Run[]): Run {
@@ -219,8 +226,13 @@ async function main(): Promise<void> {
   if (values['in-namespace']) {
     // Child mode: inside a private network namespace with a deeper datagram queue.
     const runs: Run[] = [];
-    for (let i = 0; i < RUNS; i++) runs.push(await runAgent(file, rawBytes, FLAGS));
-    fs.writeFileSync(values['in-namespace'], JSON.stringify({ qlen, run: summarise(runs) }));
+    const refs: Run[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      runs.push(await runAgent(file, rawBytes, FLAGS));
+      const ref = await runRsyslog(file, rawBytes);
+      if (!('skipped' in ref)) refs.push(ref);
+    }
+    fs.writeFileSync(values['in-namespace'], JSON.stringify({ qlen, run: summarise(runs), rsyslog: refs.length ? summarise(refs) : null }));
     return;
   }
 
@@ -276,6 +288,24 @@ async function objectsSection(): Promise<Record<string, unknown>> {
   return Object.fromEntries([none!, ...bursts].map((v) => [v.mix, v.summary]));
 }
 
+/** One table of what matters against rsyslog, each row a ratio (tmsp-agent ÷ rsyslog) of medians measured alike. */
+function ratioTable(ref: Run, agent: Run): void {
+  const rows: Array<[string, (r: Run) => number, number]> = [
+    ['lines/s', (r) => r.recordsPerSec, 0],
+    ['CPU s per 1M lines', (r) => r.cpuPerMillion, 2],
+    ['disk writes ÷ raw bytes', (r) => r.writeAmplification, 3],
+    ['raw bytes ÷ stored bytes', (r) => r.compressionRatio, 2],
+    ['RSS under load, MiB (median)', (r) => r.rssSteadyMiB, 1],
+    ['  of it anonymous, MiB', (r) => r.anonSteadyMiB, 1],
+    ['RSS peak, MiB', (r) => r.rssPeakMiB, 1],
+  ];
+  const fmt = (x: number, d: number) => (d === 0 ? Math.round(x).toLocaleString('en') : x.toFixed(d));
+  say(`  ${'(medians)'.padEnd(30)} ${'rsyslog'.padStart(10)} ${'tmsp-agent'.padStart(11)} ${'ratio'.padStart(7)}`);
+  for (const [name, f, d] of rows) {
+    say(`  ${name.padEnd(30)} ${fmt(f(ref), d).padStart(10)} ${fmt(f(agent), d).padStart(11)} ${(f(agent) / f(ref)).toFixed(2).padStart(7)}`);
+  }
+}
+
 async function ingestSection(file: string, rawBytes: number, qlen: number, result: Record<string, unknown>): Promise<void> {
   const agentRuns: Run[] = [];
   const refRuns: Run[] = [];
@@ -292,12 +322,29 @@ async function ingestSection(file: string, rawBytes: number, qlen: number, resul
   if (refRuns.length > 0) {
     const ref = summarise(refRuns);
     show(`rsyslog omfile zip6 (qlen ${qlen})`, ref);
-    say(`  agent/rsyslog: throughput ${(agent.recordsPerSec / ref.recordsPerSec).toFixed(2)}x, ` +
-      `cpu ${(agent.cpuPerMillion / ref.cpuPerMillion).toFixed(2)}x, rss ${(agent.rssSteadyMiB / ref.rssSteadyMiB).toFixed(2)}x`);
+    ratioTable(ref, agent);
     result.rsyslog = ref;
   } else {
     say(`rsyslog reference skipped: ${refSkipped}`);
     result.rsyslog = { skipped: refSkipped };
+  }
+
+  // The same load for both, one they both hold: memory compared where neither is limited by the other's speed.
+  const fixedAgent: Run[] = [];
+  const fixedRef: Run[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    fixedAgent.push(await runAgent(file, rawBytes, FLAGS, FIXED_RATE));
+    const ref = await runRsyslog(file, rawBytes, FIXED_RATE);
+    if (!('skipped' in ref)) fixedRef.push(ref);
+  }
+  const fa = summarise(fixedAgent);
+  show(`tmsp-agent at ${FIXED_RATE.toLocaleString('en')} lines/s`, fa);
+  result.agentFixedRate = { rate: FIXED_RATE, ...fa };
+  if (fixedRef.length > 0) {
+    const fr = summarise(fixedRef);
+    show(`rsyslog at ${FIXED_RATE.toLocaleString('en')} lines/s`, fr);
+    ratioTable(fr, fa);
+    result.rsyslogFixedRate = { rate: FIXED_RATE, ...fr };
   }
 
   if (process.getuid?.() === 0 && spawnSync('unshare', ['--version']).status === 0) {
@@ -306,9 +353,13 @@ async function ingestSection(file: string, rawBytes: number, qlen: number, resul
     execFileSync('unshare', ['-n', 'sh', '-c',
       `sysctl -qw net.unix.max_dgram_qlen=${deep} && "${process.execPath}" "${path.join(HERE, 'run.ts')}" --records ${N} --runs ${RUNS} --node-flags="${FLAGS.join(' ')}" --in-namespace "${out}"`],
     { stdio: 'inherit' });
-    const ns = JSON.parse(fs.readFileSync(out, 'utf8')) as { qlen: number; run: Run };
+    const ns = JSON.parse(fs.readFileSync(out, 'utf8')) as { qlen: number; run: Run; rsyslog: Run | null };
     fs.rmSync(out);
     show(`tmsp-agent (qlen ${ns.qlen}, netns)`, ns.run);
+    if (ns.rsyslog) {
+      show(`rsyslog omfile zip6 (qlen ${ns.qlen}, netns)`, ns.rsyslog);
+      ratioTable(ns.rsyslog, ns.run);
+    }
     result.agentDeepQueue = ns;
   } else {
     say('deep-queue run skipped (needs root and unshare)');
