@@ -18,30 +18,44 @@ export function memory(pid: number): { rss: number; anon: number; hwm: number } 
   return { rss: kb('VmRSS'), anon: kb('RssAnon'), hwm: kb('VmHWM') };
 }
 
+/** Unique set size: the pages only this process holds (private clean + dirty), from smaps_rollup. */
+export function uss(pid: number): number {
+  const s = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(s)?.[1] ?? 0) * 1024;
+  return kb('Private_Clean') + kb('Private_Dirty');
+}
+
 export function writeBytes(pid: number): number {
   const s = fs.readFileSync(`/proc/${pid}/io`, 'utf8');
   return Number(/write_bytes:\s+(\d+)/.exec(s)![1]);
 }
 
-/** RSS sampled every `ms` until stopped: medians of RSS and of its anonymous part. */
+/**
+ * RSS sampled every `ms` until stopped: medians of RSS, of its anonymous
+ * part, and of the unique set size (read every fifth sample: smaps_rollup
+ * walks the page tables, and reading it often would load what is measured).
+ */
 export class RssSampler {
   private readonly rss: number[] = [];
   private readonly anon: number[] = [];
+  private readonly uss: number[] = [];
   private readonly timer: NodeJS.Timeout;
   constructor(pid: number, ms = 100) {
+    let n = 0;
     this.timer = setInterval(() => {
       try {
         const m = memory(pid);
         this.rss.push(m.rss);
         this.anon.push(m.anon);
+        if (n++ % 5 === 0) this.uss.push(uss(pid));
       } catch {
         // exited
       }
     }, ms);
   }
-  stop(): { median: number; anonMedian: number; n: number } {
+  stop(): { median: number; anonMedian: number; ussMedian: number; n: number } {
     clearInterval(this.timer);
-    return { median: median(this.rss), anonMedian: median(this.anon), n: this.rss.length };
+    return { median: median(this.rss), anonMedian: median(this.anon), ussMedian: median(this.uss), n: this.rss.length };
   }
 }
 

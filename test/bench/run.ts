@@ -1,4 +1,4 @@
-// npm run bench [-- --json] [-- --records N] [-- --runs N] [-- --only=ingest|objects|upload|sms|runtime|portal|reports]
+// npm run bench [-- --json] [-- --records N] [-- --runs N] [-- --only=ingest|objects|compression|upload|sms|runtime|portal|reports]
 //
 // Measures the built agent (dist/tmsp-agent.cjs) from outside, on a fixed
 // workload sent over its unix datagram socket by a blocking sender:
@@ -25,7 +25,8 @@ import { decodeRecord } from '../../src/protocol/record.ts';
 import { concatenated, openSpool } from '../helpers/spool.ts';
 import { AGENT, RunningAgent, until } from '../helpers/agent.ts';
 import { request } from '../../src/cli/control-client.ts';
-import { cpuSeconds, median, memory, quiet, RssSampler, writeBytes } from './proc.ts';
+import { cpuSeconds, median, memory, quiet, RssSampler, uss, writeBytes } from './proc.ts';
+import { benchCompression } from './compression.ts';
 import { benchPortal } from './portal.ts';
 import { benchReports } from './reports.ts';
 import { benchRuntime } from './runtime.ts';
@@ -60,6 +61,7 @@ interface Run {
   cpuPerMillion: number;
   rssSteadyMiB: number;
   anonSteadyMiB: number;
+  ussSteadyMiB: number;
   rssPeakMiB: number;
   writeAmplification: number;
   compressionRatio: number;
@@ -131,7 +133,7 @@ async function runAgent(file: string, rawBytes: number, nodeFlags: string[] = []
   return toRun({ seconds, cpu, rss: r, peak, written, rawBytes, ratio: rawBytes / st.spool.bytes, ids });
 }
 
-function toRun(m: { seconds: number; cpu: number; rss: { median: number; anonMedian: number }; peak: number; written: number;
+function toRun(m: { seconds: number; cpu: number; rss: { median: number; anonMedian: number; ussMedian: number }; peak: number; written: number;
   rawBytes: number; ratio: number; ids: { unique: number; dup: number } }): Run {
   return {
     seconds: m.seconds,
@@ -139,6 +141,7 @@ function toRun(m: { seconds: number; cpu: number; rss: { median: number; anonMed
     cpuPerMillion: (m.cpu / N) * 1e6,
     rssSteadyMiB: m.rss.median / 2 ** 20,
     anonSteadyMiB: m.rss.anonMedian / 2 ** 20,
+    ussSteadyMiB: m.rss.ussMedian / 2 ** 20,
     rssPeakMiB: m.peak / 2 ** 20,
     writeAmplification: m.written / m.rawBytes,
     compressionRatio: m.ratio,
@@ -197,11 +200,12 @@ function summarise(runs: Run[]): Run {
 
 function show(label: string, r: Run): void {
   say(`${label.padEnd(34)} ${Math.round(r.recordsPerSec).toLocaleString('en').padStart(9)} rec/s  ` +
-    `cpu ${r.cpuPerMillion.toFixed(2)} s/M  rss ${r.rssSteadyMiB.toFixed(1)} MiB (anon ${r.anonSteadyMiB.toFixed(1)}, peak ${r.rssPeakMiB.toFixed(1)})  ` +
+    `cpu ${r.cpuPerMillion.toFixed(2)} s/M  rss ${r.rssSteadyMiB.toFixed(1)} MiB (anon ${r.anonSteadyMiB.toFixed(1)}, uss ${r.ussSteadyMiB.toFixed(1)}, ` +
+    `peak ${r.rssPeakMiB.toFixed(1)})  ` +
     `wamp ${r.writeAmplification.toFixed(3)}  gzip ${r.compressionRatio.toFixed(2)}x  lost ${r.lost} dup ${r.duplicated}`);
 }
 
-async function idleRss(): Promise<{ rssMiB: number; anonMiB: number }> {
+async function idleRss(): Promise<{ rssMiB: number; anonMiB: number; ussMiB: number; nodeFloor: { rssMiB: number; anonMiB: number; ussMiB: number } }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tmsp-idle-'));
   const config = {
     ingest: { unixSocket: path.join(dir, 'log.sock'), udpPort: 0, tcpPort: 0 },
@@ -211,9 +215,20 @@ async function idleRss(): Promise<{ rssMiB: number; anonMiB: number }> {
   const agent = await new RunningAgent(path.join(dir, 'c.json'), config, FLAGS).ready();
   await new Promise((r) => setTimeout(r, 2000));
   const m = memory(agent.proc.pid!);
+  const u = uss(agent.proc.pid!);
   await agent.stop();
+  // Node's own floor: an empty script on the same binary with the same flags, so that the part that is ours shows.
+  const empty = spawn(process.execPath, [...FLAGS, '-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 2000));
+  const f = memory(empty.pid!);
+  const fu = uss(empty.pid!);
+  empty.kill();
   fs.rmSync(dir, { recursive: true, force: true });
-  return { rssMiB: m.rss / 2 ** 20, anonMiB: m.anon / 2 ** 20 };
+  const mib = (x: number) => x / 2 ** 20;
+  return {
+    rssMiB: mib(m.rss), anonMiB: mib(m.anon), ussMiB: mib(u),
+    nodeFloor: { rssMiB: mib(f.rss), anonMiB: mib(f.anon), ussMiB: mib(fu) },
+  };
 }
 
 async function main(): Promise<void> {
@@ -243,6 +258,7 @@ async function main(): Promise<void> {
 
   if (values.only === '' || values.only === 'ingest') await ingestSection(file, rawBytes, qlen, result);
   if (values.only === '' || values.only === 'objects') result.objects = await objectsSection();
+  if (values.only === '' || values.only === 'compression') result.compression = benchCompression(say, data, N, RUNS);
 
   const why = uploadBenchAvailable();
   if (values.only !== '' && values.only !== 'upload') say('upload benchmark not asked for');
@@ -255,7 +271,8 @@ async function main(): Promise<void> {
   if (values.only === '' || values.only === 'reports') result.reports = await benchReports(say);
 
   const idle = await idleRss();
-  say(`idle RSS: ${idle.rssMiB.toFixed(1)} MiB (anon ${idle.anonMiB.toFixed(1)} MiB)`);
+  say(`idle RSS: ${idle.rssMiB.toFixed(1)} MiB (anon ${idle.anonMiB.toFixed(1)}, USS ${idle.ussMiB.toFixed(1)}); Node's own floor, an empty script on `
+    + `the same binary: RSS ${idle.nodeFloor.rssMiB.toFixed(1)} MiB (anon ${idle.nodeFloor.anonMiB.toFixed(1)}, USS ${idle.nodeFloor.ussMiB.toFixed(1)})`);
   result.idle = idle;
   if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
   fs.rmSync(file, { force: true });
@@ -297,6 +314,7 @@ function ratioTable(ref: Run, agent: Run): void {
     ['raw bytes ÷ stored bytes', (r) => r.compressionRatio, 2],
     ['RSS under load, MiB (median)', (r) => r.rssSteadyMiB, 1],
     ['  of it anonymous, MiB', (r) => r.anonSteadyMiB, 1],
+    ['USS under load, MiB (median)', (r) => r.ussSteadyMiB, 1],
     ['RSS peak, MiB', (r) => r.rssPeakMiB, 1],
   ];
   const fmt = (x: number, d: number) => (d === 0 ? Math.round(x).toLocaleString('en') : x.toFixed(d));
