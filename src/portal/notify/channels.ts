@@ -46,23 +46,28 @@ export function openChannels(o: ChannelSettings): Partial<Record<ChannelName, Ch
   };
 }
 
-/** notify.to, then (notify.registrationEmail) the notice's own; plain addresses only, each once, bounded. */
-function recipients(s: PortalConfig['notify'], n: Notice): { to: string[]; leftOut: number } {
+/** The addresses of an envelope: plain addresses only, each once, at most `max`; leftOut counts what was not an address. */
+export function envelope(addresses: readonly string[], max: number): { to: string[]; leftOut: number } {
   const seen = new Set<string>();
   const to: string[] = [];
   let leftOut = 0;
-  for (const a of [...s.to, ...(s.registrationEmail ? n.recipients : [])]) {
+  for (const a of addresses) {
     const address = a.trim();
     // A registration's address comes from the appliance (the network): nothing else reaches the envelope.
     if (!isEmail(address)) {
       leftOut++;
       continue;
     }
-    if (seen.has(address.toLowerCase()) || to.length >= MAX_RECIPIENTS) continue;
+    if (seen.has(address.toLowerCase()) || to.length >= max) continue;
     seen.add(address.toLowerCase());
     to.push(address);
   }
   return { to, leftOut };
+}
+
+/** notify.to, then (notify.registrationEmail) the notice's own. */
+function recipients(s: PortalConfig['notify'], n: Notice): { to: string[]; leftOut: number } {
+  return envelope([...s.to, ...(s.registrationEmail ? n.recipients : [])], MAX_RECIPIENTS);
 }
 
 /** What a notice becomes on each channel set up. */

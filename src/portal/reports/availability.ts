@@ -47,3 +47,14 @@ export function heard(runs: Span[], part: Span, tolerance: number): Heard {
   silences.sort((a, b) => b.until - b.from - (a.until - a.from) || a.from - b.from);
   return { periodMs, onlineMs: Math.max(0, periodMs - silentMs), silences };
 }
+
+/** The store's runs, by appliance. */
+export function runsByAppliance(spans: ReadonlyArray<{ applianceId: string } & Span>): Map<string, Span[]> {
+  const runs = new Map<string, Span[]>();
+  for (const s of spans) {
+    let list = runs.get(s.applianceId);
+    if (!list) runs.set(s.applianceId, (list = []));
+    list.push({ from: s.from, until: s.until });
+  }
+  return runs;
+}

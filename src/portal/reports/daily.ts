@@ -4,7 +4,7 @@
 
 import type { DayRange, Store } from '../store/store.ts';
 import { STATES, type Appliance, type ApplianceState } from '../store/types.ts';
-import { heard, registeredPart, toleranceMs } from './availability.ts';
+import { heard, registeredPart, runsByAppliance, toleranceMs } from './availability.ts';
 import { actionsOf } from './findings.ts';
 import {
   LEVELS, levelOf, MODEL_VERSION, type ApplianceDay, type Completeness, type DailyModel, type Level, type ReportHead,
@@ -77,12 +77,7 @@ export async function dailyModel(p: Period, scope: string, c: MakeContext): Prom
   const [spans, drops, received, gaps, perAppliance] = await Promise.all([
     store.figures.onlineSpans(t), store.figures.drops(t), store.figures.received(t), store.figures.gapsFound(t), store.figures.byAppliance(q),
   ]);
-  const runs = new Map<string, Array<{ from: number; until: number }>>();
-  for (const s of spans) {
-    let list = runs.get(s.applianceId);
-    if (!list) runs.set(s.applianceId, (list = []));
-    list.push({ from: s.from, until: s.until });
-  }
+  const runs = runsByAppliance(spans);
   const days: ApplianceDay[] = appliances.map((a) => {
     const h = heard(runs.get(a.id) ?? [], registeredPart(a, p.from, p.until, c.now), toleranceMs(a));
     const r = received.get(a.id);

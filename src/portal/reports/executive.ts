@@ -5,7 +5,7 @@
 
 import type { DayRange, Store, TimeRange } from '../store/store.ts';
 import type { Appliance } from '../store/types.ts';
-import { heard, registeredPart, toleranceMs } from './availability.ts';
+import { heard, registeredPart, runsByAppliance, toleranceMs } from './availability.ts';
 import {
   accountOf, appliancesOf, completenessOf, head, LIMITS, severityCounts, threatRows, type MakeContext,
 } from './daily.ts';
@@ -22,12 +22,7 @@ interface Uptime {
 }
 
 async function uptimeOf(store: Store, appliances: Appliance[], t: TimeRange, now: number): Promise<Uptime> {
-  const runs = new Map<string, Array<{ from: number; until: number }>>();
-  for (const s of await store.figures.onlineSpans(t)) {
-    let list = runs.get(s.applianceId);
-    if (!list) runs.set(s.applianceId, (list = []));
-    list.push({ from: s.from, until: s.until });
-  }
+  const runs = runsByAppliance(await store.figures.onlineSpans(t));
   let period = 0;
   let online = 0;
   const out = appliances.filter((a) => a.state !== 'retired').map((a) => {

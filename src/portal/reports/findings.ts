@@ -5,6 +5,7 @@
 
 import { classOf, FLEET_ACTIONS } from './actions.ts';
 import { LEVELS, type Action, type Level, type ThreatRow } from './model.ts';
+import { count } from '../markup/format.ts';
 
 const MAX_ACTIONS = 10;
 
@@ -17,10 +18,8 @@ export interface Findings {
   silent: Array<[string, number]>;
 }
 
-const n = (x: number) => x.toLocaleString('en-US');
-
 function plural(x: number, one: string, many = `${one}s`): string {
-  return `${n(x)} ${x === 1 ? one : many}`;
+  return `${count(x)} ${x === 1 ? one : many}`;
 }
 
 function names(ids: string[]): string {

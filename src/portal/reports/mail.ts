@@ -3,13 +3,14 @@
 // the whole portal's report also goes to notify.to. The PDF is attached;
 // the text says the headline figures and where the page is.
 
-import { isEmail } from '../../settings/rules.ts';
 import type { PortalConfig } from '../config/schema.ts';
+import { envelope } from '../notify/channels.ts';
 import type { Mail } from '../notify/email.ts';
 import type { Appliance } from '../store/types.ts';
 import { percent, periodName, reportTitle, scopeName } from './format.ts';
 import { fileNameOf } from './make.ts';
 import type { ReportModel } from './model.ts';
+import { count } from '../markup/format.ts';
 
 /** A bound on what one report fans out to. */
 export const MAX_REPORT_RECIPIENTS = 50;
@@ -19,30 +20,18 @@ export function reportRecipients(c: Pick<PortalConfig, 'reports' | 'notify'>, sc
   if (scope !== '*' && c.reports.registrationEmail) {
     for (const a of appliances) if (a.account === scope && a.registration) list.push(a.registration.email);
   }
-  const seen = new Set<string>();
-  const out: string[] = [];
-  for (const raw of list) {
-    const a = raw.trim();
-    // A registration's address comes from the appliance (the network): nothing else reaches the envelope.
-    if (!isEmail(a) || seen.has(a.toLowerCase())) continue;
-    seen.add(a.toLowerCase());
-    out.push(a);
-    if (out.length >= MAX_REPORT_RECIPIENTS) break;
-  }
-  return out;
+  return envelope(list, MAX_REPORT_RECIPIENTS).to;
 }
-
-const n = (x: number) => x.toLocaleString('en-US');
 
 export function reportMail(m: ReportModel, pdf: Buffer, to: string[], pageUrl: string, id: number): Mail {
   const title = `${reportTitle(m.type)}: ${periodName(m.type, m.first, m.last)}`;
   const lines = [`${title}`, `${scopeName(m.scope)}, times in ${m.timeZone}`, ''];
   if (m.type === 'daily') {
     lines.push(
-      `Detections: ${n(m.detections.count)} (the day before: ${n(m.detections.previous)})`,
-      `C&C callbacks: ${n(m.cnc.items.reduce((s, c) => s + c.count, 0))}${m.cnc.omitted ? ' and more' : ''}`,
-      `Data completeness: ${percent(m.completeness.ratio)} (${n(m.completeness.dropped)} records dropped at the appliances, `
-        + `${n(m.completeness.missingRecords)} missing)`,
+      `Detections: ${count(m.detections.count)} (the day before: ${count(m.detections.previous)})`,
+      `C&C callbacks: ${count(m.callbacks.count)} from ${count(m.callbacks.hosts)} hosts (the day before: ${count(m.callbacks.previous)})`,
+      `Data completeness: ${percent(m.completeness.ratio)} (${count(m.completeness.dropped)} records dropped at the appliances, `
+        + `${count(m.completeness.missingRecords)} missing)`,
     );
   } else {
     lines.push(m.bottomLine);

@@ -9,6 +9,7 @@
 // points or more against the period before is a trend; less is "same".
 
 import type { Action, CountVsPrevious, Posture } from './model.ts';
+import { count } from '../markup/format.ts';
 
 export interface PostureInput {
   cncHosts: number;
@@ -31,8 +32,6 @@ export function postureOf(i: PostureInput): { level: Posture; score: number } {
 export function trendOf(score: number, previous: number): 'better' | 'same' | 'worse' {
   return score - previous >= 3 ? 'better' : previous - score >= 3 ? 'worse' : 'same';
 }
-
-const n = (x: number) => x.toLocaleString('en-US');
 
 function pct(x: number): string {
   const p = x * 100;
@@ -58,9 +57,9 @@ export function bottomLine(o: {
   const before = o.type === 'weekly' ? 'the week before' : 'the month before';
   const t = o.totals;
   const parts = [
-    `${period} saw ${n(t.detections.count)} detections, ${change(t.detections)} ${before}; ${n(t.high.count)} of them were high severity.`,
+    `${period} saw ${count(t.detections.count)} detections, ${change(t.detections)} ${before}; ${count(t.high.count)} of them were high severity.`,
     t.cncHosts.count > 0
-      ? `${n(t.cncHosts.count)} ${t.cncHosts.count === 1 ? 'host' : 'hosts'} called back to command-and-control servers (${n(t.cnc.count)} callbacks): they are the first thing to act on.`
+      ? `${count(t.cncHosts.count)} ${t.cncHosts.count === 1 ? 'host' : 'hosts'} called back to command-and-control servers (${count(t.cnc.count)} callbacks): they are the first thing to act on.`
       : 'No host called back to a command-and-control server.',
     `The appliances were heard ${pct(o.uptime)} of the time and delivered ${pct(o.completeness)} of their records.`,
     `Security posture: ${o.posture.level} (${o.posture.score} of 100, ${o.posture.trend === 'same' ? 'about the same as' : o.posture.trend === 'better' ? 'better than' : 'worse than'} ${before}'s ${o.posture.previousScore}).`,
