@@ -122,7 +122,8 @@ export class Fleet {
       const intervalS = this.learner.observe(id, now, hb.intervals?.heartbeatS, known);
       const uploadIntervalS = hb.intervals?.uploadS ?? before?.uploadIntervalS ?? a?.uploadIntervalS ?? null;
       // The agent keeps its counter across restarts; one lower than before was reset (its state was wiped), and all it counts is new.
-      const droppedNew = !prev || hb.dropped.records < prev.dropped.records ? hb.dropped.records : hb.dropped.records - prev.dropped.records;
+      const reset = !prev || hb.dropped.records < prev.dropped.records;
+      const droppedNew = reset ? hb.dropped.records : hb.dropped.records - prev.dropped.records;
       this.gathered.set(id, {
         id, heartbeat: hb, at: now, count: (before?.count ?? 0) + 1, intervalS, uploadIntervalS, droppedNew: (before?.droppedNew ?? 0) + droppedNew,
       });
@@ -132,9 +133,7 @@ export class Fleet {
         const fresh = await this.store.appliances.get(id);
         if (fresh) await this.judgeOne(fresh, now);
       }
-      if (prev && hb.dropped.records > prev.dropped.records && hb.uptimeS >= (prev.uptimeS ?? 0)) {
-        await this.dropping(id, hb.dropped.records - prev.dropped.records, hb);
-      }
+      if (!reset && droppedNew > 0) await this.dropping(id, droppedNew, hb);
     });
   }
 
