@@ -18,12 +18,15 @@ export function portalContext(opt: { config?: string; dev?: boolean }): PortalCt
   return { file, config: loadPortalConfig(file) };
 }
 
-/** The store, for commands that read or change it (the running portal shares it). */
-export async function withStore<T>(ctx: PortalCtx, fn: (s: Store) => Promise<T>): Promise<T> {
+/**
+ * The store, for commands that read or change it (the running portal shares it). A command that reads
+ * reports' figures (rollups) and finds the report time zone changed counts the roll-ups again, as the
+ * portal would at its start; the others never pay for that.
+ */
+export async function withStore<T>(ctx: PortalCtx, fn: (s: Store) => Promise<T>, o: { rollups?: boolean } = {}): Promise<T> {
   const p = pathsOf(ctx.config);
   fs.mkdirSync(p.dataDir, { recursive: true, mode: 0o750 });
-  // The report time zone is the portal's: a command that finds it changed counts the roll-ups again, as the portal would.
-  const store = new SqliteStore(p.db, { rollupZone: ctx.config.reports.timeZone });
+  const store = new SqliteStore(p.db, o.rollups ? { rollupZone: ctx.config.reports.timeZone } : {});
   try {
     return await fn(store);
   } finally {

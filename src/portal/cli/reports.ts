@@ -113,7 +113,7 @@ export async function reportCommand(ctx: PortalCtx, out: Out, args: string[], o:
         throw err;
       }
       return { row: (await s.reports.get(p.type, p.first, scope))!, made: true };
-    });
+    }, { rollups: true });
     const r = summary(row);
     out.done({ report: r, made }, `${made ? 'made' : 'made before, not again'}: ${line(r)}`);
     return 0;
