@@ -165,7 +165,7 @@ const SPOOL: readonly FieldDoc[] = [
   f('records', 'number', 'records in them'),
   f('bytes', 'number', 'compressed bytes stored'),
   f('rawBytes', 'number', 'their uncompressed size'),
-  f('diskBytes', 'number', 'database and WAL on disk'),
+  f('diskBytes', 'number', 'database, WAL and segment files on disk'),
   f('budgetBytes', 'number', 'spool.budgetBytes'),
   f('firstSeq', 'number|null', 'first record sequence number stored'),
   f('lastSeq', 'number|null', 'last one'),

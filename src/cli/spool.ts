@@ -1,5 +1,6 @@
 // `tmsp-agent spool verify`: check the spool of a stopped agent (after a
-// shutdown, or before an upgrade): database integrity, and every chunk's CRC.
+// shutdown, or before an upgrade): database integrity, and every chunk's CRC
+// (its body read from its segment file, or from the row for rows made before).
 // It only looks: a damaged file is reported as damaged (clean: false, a
 // non-zero exit), never moved aside or repaired; the daemon does that.
 
@@ -8,6 +9,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { load } from '../config/store.ts';
 import { TmspError, UsageError } from '../errors.ts';
+import { readBody, segmentDir } from '../spool/segments.ts';
 import { openForInspection, STATE } from '../state/db.ts';
 import type { Ctx } from './context.ts';
 
@@ -31,12 +33,17 @@ function inspect(file: string): Findings {
   try {
     const problems = db.pragma('integrity_check') as Array<{ integrity_check: string }>;
     out.integrity = problems.map((p) => p.integrity_check).slice(0, 10).join('; ');
-    const rows = db.prepare('SELECT records, bytes, crc, data FROM chunk ORDER BY first_seq');
-    for (const r of rows.iterate() as IterableIterator<{ records: number; bytes: number; crc: number; data: Buffer }>) {
+    const hasSegments = (db.prepare("SELECT count(*) AS n FROM pragma_table_info('chunk') WHERE name = 'segment'").get() as { n: number }).n > 0;
+    const rows = db.prepare(`SELECT records, bytes, crc, data, ${hasSegments ? 'segment, seg_offset' : 'NULL AS segment, 0 AS seg_offset'}
+      FROM chunk ORDER BY first_seq`);
+    const dir = segmentDir(file);
+    type Row = { records: number; bytes: number; crc: number; data: Buffer; segment: number | null; seg_offset: number };
+    for (const r of rows.iterate() as IterableIterator<Row>) {
       out.chunks++;
       out.records += r.records;
       out.bytes += r.bytes;
-      if (zlib.crc32(r.data) !== r.crc) out.corrupt++;
+      const body = r.segment === null ? r.data : readBody(dir, r.segment, r.seg_offset, r.bytes);
+      if (!body || zlib.crc32(body) !== r.crc) out.corrupt++;
     }
   } catch (err) {
     if ((err as { code?: string }).code === 'SQLITE_BUSY') throw new TmspError('E_STATE', `${file} is in use by a running tmsp-agent: stop it first`);

@@ -1,13 +1,17 @@
-// The ring: sealed gzip chunks in SQLite, oldest first, inside one byte
-// budget that covers the database, its WAL and its index. When a new chunk
-// does not fit, the oldest chunks are dropped and counted exactly, in the
-// same transaction as the insert. Readers fetch one chunk at a time, so the
-// spool is never loaded into memory and no read transaction stays open.
+// The ring: sealed gzip chunks, oldest first, inside one byte budget that
+// covers the database, its WAL and the segment files. A chunk's body is
+// written once, to a segment file (segments.ts); SQLite indexes it and keeps
+// the counters. When a new chunk does not fit, the oldest chunks are dropped
+// and counted exactly, in the same transaction as the insert. Readers fetch
+// one chunk at a time, so the spool is never loaded into memory and no read
+// transaction stays open.
 
 import zlib from 'node:zlib';
 import { Counters } from '../state/counters.ts';
+import { isDamage } from '../state/connection.ts';
 import { diskBytes, WAL_SIZE_LIMIT, type Db } from '../state/db.ts';
 import { UploadFlight, type LossCounters } from './flight.ts';
+import { segmentDir, Segments, type Placement } from './segments.ts';
 
 export interface SealedChunk {
   records: number;
@@ -53,8 +57,20 @@ export interface RingStats {
 
 export interface RingOptions {
   budgetBytes: number;
-  /** Largest chunk the chunker can seal (uncompressed); bounds one WAL transaction. */
-  chunkMaxBytes: number;
+  /** full: a body is on the disk (fdatasync) before its index row commits. */
+  durability: 'full' | 'normal';
+}
+
+/** Rows made before segment files hold their body in the row; new rows hold this. */
+const NO_BODY = Buffer.alloc(0);
+
+/**
+ * Segments small enough that dropping the oldest one frees a small part of
+ * the budget (there are at least 32), large enough that files are seldom
+ * created (a file's metadata is flash writes too).
+ */
+function segmentBytesFor(budgetBytes: number): number {
+  return Math.min(4 * 1024 * 1024, Math.max(256 * 1024, Math.floor(budgetBytes / 32)));
 }
 
 interface MetaRow {
@@ -80,10 +96,11 @@ export class Ring {
   private readonly file: string;
   private readonly counters: Counters;
   private budget: number;
-  private walReserve: number;
+  private readonly walReserve: number;
   private readonly pageSize: number;
   private readonly stmt;
   private flight: UploadFlight | undefined;
+  private readonly segments: Segments;
 
   constructor(db: Db, file: string, opts: RingOptions) {
     this.db = db;
@@ -91,54 +108,81 @@ export class Ring {
     this.counters = new Counters(db);
     this.pageSize = db.pragma('page_size', { simple: true }) as number;
     this.budget = opts.budgetBytes;
-    this.walReserve = this.reserveFor(opts.chunkMaxBytes);
+    this.walReserve = this.reserveFor();
     this.stmt = {
-      insert: db.prepare(`INSERT INTO chunk (first_seq, last_seq, records, raw_bytes, bytes, first_time, sealed_at, crc, data)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      oldest: db.prepare<[], MetaRow>(`SELECT ${META_COLS} FROM chunk ORDER BY first_seq LIMIT 1`),
+      insert: db.prepare(`INSERT INTO chunk (first_seq, last_seq, records, raw_bytes, bytes, first_time, sealed_at, crc, data,
+        segment, seg_offset) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      oldest: db.prepare<[], MetaRow & { segment: number | null }>(`SELECT ${META_COLS}, segment FROM chunk ORDER BY first_seq LIMIT 1`),
       after: db.prepare<[number], MetaRow>(`SELECT ${META_COLS} FROM chunk WHERE first_seq > ? ORDER BY first_seq LIMIT 1`),
-      data: db.prepare<[number], { data: Buffer; crc: number }>('SELECT data, crc FROM chunk WHERE first_seq = ?'),
+      data: db.prepare<[number], { data: Buffer; crc: number; segment: number | null; seg_offset: number; bytes: number }>(
+        'SELECT data, crc, segment, seg_offset, bytes FROM chunk WHERE first_seq = ?'),
+      oldestSegment: db.prepare<[], { segment: number }>(
+        'SELECT segment FROM chunk WHERE segment IS NOT NULL ORDER BY first_seq LIMIT 1'),
+      ends: db.prepare<[], { segment: number; end: number }>(
+        'SELECT segment, max(seg_offset + bytes) AS end FROM chunk WHERE segment IS NOT NULL GROUP BY segment'),
       remove: db.prepare('DELETE FROM chunk WHERE first_seq = ?'),
       upTo: db.prepare<[number], MetaRow>(`SELECT ${META_COLS} FROM chunk WHERE last_seq <= ? ORDER BY first_seq`),
       removeUpTo: db.prepare('DELETE FROM chunk WHERE last_seq <= ?'),
       newest: db.prepare<[], { last_seq: number }>('SELECT last_seq FROM chunk ORDER BY first_seq DESC LIMIT 1'),
       pages: db.prepare<[], { n: number }>('SELECT page_count - freelist_count AS n FROM pragma_page_count(), pragma_freelist_count()'),
     };
+    this.segments = new Segments(segmentDir(file), { segmentBytes: segmentBytesFor(opts.budgetBytes), sync: opts.durability === 'full' });
+    let ends: Map<number, number> | undefined;
+    try {
+      ends = new Map(this.stmt.ends.all().map((r) => [r.segment, r.end]));
+    } catch (err) {
+      // A damaged index: the connection replaces the file with what can be
+      // read. Cutting segments to a damaged index could lose bodies, so they
+      // wait for the next open; until then they count against the budget.
+      if (!isDamage(err)) throw err;
+    }
+    if (ends) this.segments.reconcile(ends);
   }
 
   /**
    * Room kept for the WAL: the checkpoint threshold (the WAL is cut back to
-   * it), one largest transaction on top, and some slack. (Exclusive locking
-   * keeps the WAL index in memory: there is no -shm file.)
+   * it), one transaction on top (index rows and counters only: bodies never
+   * pass through the WAL), and some slack. (Exclusive locking keeps the WAL
+   * index in memory: there is no -shm file.)
    */
-  private reserveFor(chunkMaxBytes: number): number {
-    const oneTxn = Math.ceil(chunkMaxBytes * 1.01) + 16 * this.pageSize;
-    return WAL_SIZE_LIMIT + oneTxn + 64 * 1024;
+  private reserveFor(): number {
+    return WAL_SIZE_LIMIT + 64 * this.pageSize + 64 * 1024;
   }
 
   configure(opts: RingOptions): void {
     this.budget = opts.budgetBytes;
-    this.walReserve = this.reserveFor(opts.chunkMaxBytes);
-  }
-
-  private pagesFor(bytes: number): number {
-    // Overflow pages carry pageSize-4 bytes each; allow for the b-tree pages around them.
-    return Math.ceil(bytes / (this.pageSize - 4)) + 4;
+    this.segments.configure({ segmentBytes: segmentBytesFor(opts.budgetBytes), sync: opts.durability === 'full' });
   }
 
   private usedBytes(): number {
-    return this.stmt.pages.get()!.n * this.pageSize;
+    return this.stmt.pages.get()!.n * this.pageSize + this.segments.bytes;
   }
 
-  /** Drop oldest chunks until `need` more bytes fit; returns false if they never can. */
+  /** The oldest segment still indexed: every segment before it may go (Infinity: all may). */
+  private keepFrom(): number {
+    return this.stmt.oldestSegment.get()?.segment ?? Infinity;
+  }
+
+  /** After a commit that removed rows: delete the segments nothing is indexed in any more. */
+  private sweep(): void {
+    this.segments.deleteBefore(this.keepFrom());
+  }
+
+  /**
+   * Drop oldest chunks until `need` more bytes fit; returns false if they
+   * never can. A segment's bytes count as free once its last chunk is
+   * dropped (the file goes after the commit, in sweep).
+   */
   private makeRoom(need: number): boolean {
     const limit = this.budget - this.walReserve;
-    while (this.usedBytes() + need > limit) {
+    let freed = 0;
+    while (this.usedBytes() - freed + need > limit) {
       const victim = this.stmt.oldest.get();
       if (!victim) return false;
       this.stmt.remove.run(victim.first_seq);
       this.held(-1, victim);
       if (!this.flight?.holds(victim)) this.countLoss('dropped', victim.records, victim.raw_bytes);
+      if (victim.segment !== null && this.keepFrom() > victim.segment) freed += this.segments.sizeOf(victim.segment);
     }
     return true;
   }
@@ -157,30 +201,45 @@ export class Ring {
     this.counters.add(`${kind}_bytes`, rawBytes);
   }
 
-  /** Store a sealed chunk (evicting as needed) and its notes in one transaction. */
+  /**
+   * Store a sealed chunk (evicting as needed) and its notes in one
+   * transaction. The body is written to its segment first, inside the
+   * transaction: if the index row does not commit, it is taken back off.
+   */
   commit(chunk: SealedChunk): ChunkMeta | undefined {
-    return this.db.transaction((): ChunkMeta | undefined => {
-      if (chunk.records === 0) {
+    let placed: Placement | undefined;
+    let meta: ChunkMeta | undefined;
+    try {
+      meta = this.db.transaction((): ChunkMeta | undefined => {
+        if (chunk.records === 0) {
+          for (const note of chunk.notes) note();
+          return undefined;
+        }
+        const firstSeq = Math.max(this.counters.get('next_seq'), 1);
+        const lastSeq = firstSeq + chunk.records - 1;
+        this.counters.set('next_seq', lastSeq + 1);
         for (const note of chunk.notes) note();
-        return undefined;
-      }
-      const firstSeq = Math.max(this.counters.get('next_seq'), 1);
-      const lastSeq = firstSeq + chunk.records - 1;
-      this.counters.set('next_seq', lastSeq + 1);
-      for (const note of chunk.notes) note();
-      if (!this.makeRoom(this.pagesFor(chunk.data.length) * this.pageSize)) {
-        // Larger than the whole budget: it can only be counted as dropped.
-        this.countLoss('dropped', chunk.records, chunk.rawBytes);
-        return undefined;
-      }
-      this.stmt.insert.run(firstSeq, lastSeq, chunk.records, chunk.rawBytes, chunk.data.length, chunk.firstTime,
-        Date.now(), zlib.crc32(chunk.data), chunk.data);
-      this.held(1, { records: chunk.records, bytes: chunk.data.length, rawBytes: chunk.rawBytes });
-      return {
-        firstSeq, lastSeq, records: chunk.records, rawBytes: chunk.rawBytes, bytes: chunk.data.length,
-        firstTime: chunk.firstTime,
-      };
-    })();
+        // The body, and an index row's share of a b-tree page.
+        if (!this.makeRoom(chunk.data.length + 2 * this.pageSize)) {
+          // Larger than the whole budget: it can only be counted as dropped.
+          this.countLoss('dropped', chunk.records, chunk.rawBytes);
+          return undefined;
+        }
+        const p = (placed = this.segments.append(chunk.data, firstSeq, this.keepFrom()));
+        this.stmt.insert.run(firstSeq, lastSeq, chunk.records, chunk.rawBytes, chunk.data.length, chunk.firstTime,
+          Date.now(), zlib.crc32(chunk.data), NO_BODY, p.segment, p.offset);
+        this.held(1, { records: chunk.records, bytes: chunk.data.length, rawBytes: chunk.rawBytes });
+        return {
+          firstSeq, lastSeq, records: chunk.records, rawBytes: chunk.rawBytes, bytes: chunk.data.length,
+          firstTime: chunk.firstTime,
+        };
+      })();
+    } catch (err) {
+      if (placed) this.segments.undo(placed);
+      throw err;
+    }
+    this.sweep();
+    return meta;
   }
 
   /** The first chunk after `afterSeq` (metadata only). */
@@ -196,13 +255,15 @@ export class Ring {
   data(meta: ChunkMeta): Buffer | undefined {
     const row = this.stmt.data.get(meta.firstSeq);
     if (!row) return undefined;
-    if (zlib.crc32(row.data) === row.crc) return row.data;
+    const body = row.segment === null ? row.data : this.segments.read(row.segment, row.seg_offset, row.bytes);
+    if (body && zlib.crc32(body) === row.crc) return body;
     this.db.transaction(() => {
       if (this.stmt.remove.run(meta.firstSeq).changes > 0) {
         this.held(-1, meta);
         this.countLoss('corrupt', meta.records, meta.rawBytes);
       }
     })();
+    this.sweep();
     return undefined;
   }
 
@@ -238,7 +299,7 @@ export class Ring {
 
   /** Free every chunk whose records are all at or below `upToSeq` (after an acknowledged upload). */
   release(upToSeq: number): { chunks: number; records: number } {
-    return this.db.transaction(() => {
+    const freed = this.db.transaction(() => {
       let records = 0;
       const rows = this.stmt.upTo.all(upToSeq);
       for (const r of rows) {
@@ -250,6 +311,8 @@ export class Ring {
       this.counters.add('released_records', records);
       return { chunks: rows.length, records };
     })();
+    this.sweep();
+    return freed;
   }
 
   private loss(kind: 'dropped' | 'corrupt' | 'lost'): LossCounters {
@@ -265,9 +328,9 @@ export class Ring {
     return this.counters.get('held_bytes');
   }
 
-  /** Bytes on disk now (database and WAL): cheap, for frequent checks. */
+  /** Bytes on disk now (database, WAL and segments): cheap, for frequent checks. */
   diskBytes(): number {
-    return diskBytes(this.file);
+    return diskBytes(this.file) + this.segments.bytes;
   }
 
   get budgetBytes(): number {
@@ -285,7 +348,7 @@ export class Ring {
       lastSeq: first ? this.stmt.newest.get()!.last_seq : null,
       oldestTime: first?.first_time ?? null,
       nextSeq: Math.max(this.counters.get('next_seq'), 1),
-      diskBytes: diskBytes(this.file),
+      diskBytes: this.diskBytes(),
       budgetBytes: this.budget,
       dropped: this.loss('dropped'),
       corrupt: this.loss('corrupt'),

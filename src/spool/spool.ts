@@ -7,11 +7,9 @@ import { Backoff } from '../core/backoff.ts';
 import { sleep } from '../core/timers.ts';
 import type { Db } from '../state/db.ts';
 import { Chunker, type ChunkerOptions } from './chunker.ts';
-import { Ring, type ChunkMeta, type RingStats, type SealedChunk } from './ring.ts';
+import { Ring, type ChunkMeta, type RingOptions, type RingStats, type SealedChunk } from './ring.ts';
 
-export interface SpoolOptions extends ChunkerOptions {
-  budgetBytes: number;
-}
+export interface SpoolOptions extends ChunkerOptions, RingOptions {}
 
 export interface SpoolStats extends RingStats {
   open: { records: number; rawBytes: number; firstTime: number | null };

@@ -75,4 +75,11 @@ export const MIGRATIONS: readonly string[] = [
   INSERT INTO counter (name, value) SELECT 'held_raw_bytes', coalesce(sum(raw_bytes), 0) FROM chunk WHERE true
     ON CONFLICT (name) DO UPDATE SET value = excluded.value;
   `,
+  `
+  -- Chunk bodies move to append-only segment files (spool/segments.ts): a
+  -- new row's data is empty and segment, seg_offset say where its body is.
+  -- Rows made before keep their body in data (segment is NULL).
+  ALTER TABLE chunk ADD COLUMN segment INTEGER;
+  ALTER TABLE chunk ADD COLUMN seg_offset INTEGER;
+  `,
 ];

@@ -312,6 +312,8 @@ function ratioTable(ref: Run, agent: Run): void {
     ['CPU s per 1M lines', (r) => r.cpuPerMillion, 2],
     ['disk writes ÷ raw bytes', (r) => r.writeAmplification, 3],
     ['raw bytes ÷ stored bytes', (r) => r.compressionRatio, 2],
+    // The flash target: what reaches the disk per byte kept (1.0 is each byte written once).
+    ['disk writes ÷ stored bytes', (r) => r.writeAmplification * r.compressionRatio, 3],
     ['RSS under load, MiB (median)', (r) => r.rssSteadyMiB, 1],
     ['  of it anonymous, MiB', (r) => r.anonSteadyMiB, 1],
     ['USS under load, MiB (median)', (r) => r.ussSteadyMiB, 1],

@@ -1,10 +1,13 @@
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import zlib from 'node:zlib';
 import { classify } from '../../src/parse/index.ts';
 import { encodeRecord, sourcePrefix } from '../../src/protocol/record.ts';
 import type { Chunk, Ring } from '../../src/spool/ring.ts';
 import { Spool, type SpoolOptions } from '../../src/spool/spool.ts';
-import { openState } from '../../src/state/db.ts';
+import { segmentDir } from '../../src/spool/segments.ts';
+import { openState, type Db } from '../../src/state/db.ts';
 import { silent } from './log.ts';
 
 export const SMALL: SpoolOptions = {
@@ -13,11 +16,12 @@ export const SMALL: SpoolOptions = {
   chunkMaxAgeMs: 60_000,
   compressionLevel: 6,
   maxPendingBytes: 4 * 1024 * 1024,
+  durability: 'full',
 };
 
 export function openSpool(dir: string, opts: Partial<SpoolOptions> = {}, durability: 'full' | 'normal' = 'full') {
   const state = openState(dir, { durability });
-  const spool = new Spool(state.db, state.file, { ...SMALL, ...opts }, silent);
+  const spool = new Spool(state.db, state.file, { ...SMALL, durability, ...opts }, silent);
   return { state, spool };
 }
 
@@ -62,4 +66,29 @@ export function prefill(stateDir: string, total: number, lines: string[], budget
   }
   state.db.close();
   return { bytes, records, chunk: data };
+}
+
+/** Bytes of every file under dir: what the spool occupies on disk, seen from outside. */
+export function dirBytes(dir: string): number {
+  let n = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    n += e.isDirectory() ? dirBytes(p) : fs.statSync(p).size;
+  }
+  return n;
+}
+
+/** Damage one stored body where it lies (its segment file), leaving its CRC as it was. */
+export function flipBodyByte(db: Db, stateDir: string, firstSeq: number, at: number): void {
+  const row = db.prepare('SELECT segment, seg_offset FROM chunk WHERE first_seq = ?').get(firstSeq) as { segment: number; seg_offset: number };
+  const file = path.join(segmentDir(path.join(stateDir, 'state.db')), `${String(row.segment).padStart(16, '0')}.seg`);
+  const fd = fs.openSync(file, 'r+');
+  try {
+    const b = Buffer.alloc(1);
+    fs.readSync(fd, b, 0, 1, row.seg_offset + at);
+    b[0]! ^= 0xff;
+    fs.writeSync(fd, b, 0, 1, row.seg_offset + at);
+  } finally {
+    fs.closeSync(fd);
+  }
 }

@@ -35,8 +35,11 @@ function chunkPages(file: string): Array<{ pageno: number; pagetype: string }> {
 
 /** Overwrite one page of the file with noise, as a failing flash cell would. */
 function damage(file: string, pageno: number): void {
+  const db = new Database(file, { readonly: true });
+  const size = db.pragma('page_size', { simple: true }) as number;
+  db.close();
   const fd = fs.openSync(file, 'r+');
-  fs.writeSync(fd, crypto.randomBytes(4096), 0, 4096, (pageno - 1) * 4096);
+  fs.writeSync(fd, crypto.randomBytes(size), 0, size, (pageno - 1) * size);
   fs.closeSync(fd);
 }
 
@@ -98,7 +101,8 @@ describe('a damaged page in the state database', () => {
   it('keeps every chunk that can still be read when one leaf page in the middle is damaged', async () => {
     const dir = tmpdir();
     {
-      const { state, spool } = openSpool(dir, { chunkMaxBytes: 64 * 1024 });
+      // Small chunks: enough index rows for several leaf pages (the bodies are in segment files).
+      const { state, spool } = openSpool(dir, { chunkMaxBytes: 4 * 1024 });
       for (let i = 0; i < 20_000; i++) {
         if (!spool.chunker.writable) await new Promise<void>((r) => spool.chunker.onDrain(r));
         spool.chunker.append(`{"line":"${crypto.randomBytes(40).toString('hex')} ${i}"}\n`, Date.now());

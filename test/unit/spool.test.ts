@@ -7,8 +7,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeRecord, sourcePrefix, decodeRecord } from '../../src/protocol/record.ts';
 import { selectBatch } from '../../src/spool/batch.ts';
-import { openState } from '../../src/state/db.ts';
-import { chunksOf, concatenated, gunzip, openSpool } from '../helpers/spool.ts';
+import { crc32, gzipSync } from 'node:zlib';
+import { openState, WAL_SIZE_LIMIT } from '../../src/state/db.ts';
+import { chunksOf, concatenated, dirBytes, flipBodyByte, gunzip, openSpool } from '../helpers/spool.ts';
 import { tmpdir } from '../helpers/tmp.ts';
 
 const PREFIX = sourcePrefix('syslog');
@@ -58,7 +59,7 @@ describe('spool', () => {
     state.db.close();
   });
 
-  it('stays within the byte budget, database and WAL together, dropping oldest chunks with exact counters', async () => {
+  it('stays within the byte budget, database, WAL and segment files together, dropping oldest chunks with exact counters', async () => {
     const dir = tmpdir();
     const { state, spool } = openSpool(dir, { budgetBytes: 8 * 1024 * 1024, chunkMaxBytes: 256 * 1024 });
     let appended = 0;
@@ -68,8 +69,7 @@ describe('spool', () => {
       spool.chunker.append(noisy(i), Date.now());
       appended++;
       if (i % 500 === 0) {
-        const files = fs.readdirSync(dir).map((f) => fs.statSync(path.join(dir, f)).size);
-        maxDisk = Math.max(maxDisk, files.reduce((a, b) => a + b, 0));
+        maxDisk = Math.max(maxDisk, dirBytes(dir));
       }
     }
     await spool.flush();
@@ -109,10 +109,8 @@ describe('spool', () => {
     await spool.flush();
     const all = [...chunksOf(spool.ring)];
     const victim = all[1]!;
-    // Flip one byte of the stored data, leaving the CRC as it was.
-    const row = state.db.prepare('SELECT data FROM chunk WHERE first_seq = ?').get(victim.firstSeq) as { data: Buffer };
-    row.data[100] ^= 0xff;
-    state.db.prepare('UPDATE chunk SET data = ? WHERE first_seq = ?').run(row.data, victim.firstSeq);
+    // Flip one byte of the stored body, leaving the CRC as it was.
+    flipBodyByte(state.db, dir, victim.firstSeq, 100);
     state.db.close();
 
     ({ state, spool } = openSpool(dir, { chunkMaxBytes: 64 * 1024 }));
@@ -198,5 +196,120 @@ describe('spool', () => {
     expect(() => openState(dir, { durability: 'full' })).toThrow(/in use by another tmsp-agent/);
     first.db.close();
     openState(dir, { durability: 'full' }).db.close();
+  });
+
+  describe('segment files', () => {
+    const segDir = (dir: string) => path.join(dir, 'chunks');
+    const segments = (dir: string) => (fs.existsSync(segDir(dir)) ? fs.readdirSync(segDir(dir)).sort() : []);
+    const fill = async (spool: ReturnType<typeof openSpool>['spool'], n: number, from = 0) => {
+      for (let i = from; i < from + n; i++) {
+        if (!spool.chunker.writable) await new Promise<void>((r) => spool.chunker.onDrain(r));
+        spool.chunker.append(noisy(i), Date.now());
+      }
+      await spool.flush();
+    };
+
+    it('writes each body once, to a segment file: the database and its WAL hold only the index', async () => {
+      const dir = tmpdir();
+      const { state, spool } = openSpool(dir, { budgetBytes: 64 * 1024 * 1024, chunkMaxBytes: 64 * 1024 });
+      await fill(spool, 6000);
+      const st = spool.stats();
+      expect(st.chunks).toBeGreaterThan(100);
+      const segBytes = segments(dir).reduce((n, f) => n + fs.statSync(path.join(segDir(dir), f)).size, 0);
+      // The bodies, each padded to a whole 4 KiB page.
+      expect(segBytes).toBeGreaterThanOrEqual(st.bytes);
+      expect(segBytes).toBeLessThan(st.bytes + st.chunks * 4096);
+      const size = (f: string) => (fs.existsSync(path.join(dir, f)) ? fs.statSync(path.join(dir, f)).size : 0);
+      expect(size('state.db')).toBeLessThan(st.bytes / 20);
+      // The WAL is cut back at checkpoints: at most the threshold and a transaction of index pages.
+      expect(size('state.db-wal')).toBeLessThanOrEqual(WAL_SIZE_LIMIT + 16 * (4096 + 24));
+      expect(st.diskBytes).toBe(size('state.db') + size('state.db-wal') + segBytes);
+      // Segment files are private: they are the appliance's detections.
+      for (const f of segments(dir)) expect(fs.statSync(path.join(segDir(dir), f)).mode & 0o777).toBe(0o600);
+      state.db.close();
+    });
+
+    it('deletes a segment once nothing in it is held, whether released or evicted', async () => {
+      const dir = tmpdir();
+      let { state, spool } = openSpool(dir, { budgetBytes: 8 * 1024 * 1024, chunkMaxBytes: 64 * 1024 });
+      await fill(spool, 20_000);
+      // Evicted past the budget: the oldest segments went with their chunks.
+      expect(spool.stats().dropped.chunks).toBeGreaterThan(0);
+      expect(segments(dir).length).toBeLessThanOrEqual(33);
+      expect(Number(segments(dir)[0]!.slice(0, 16))).toBeLessThanOrEqual(spool.stats().firstSeq!);
+      spool.ring.release(spool.stats().lastSeq!);
+      expect(segments(dir)).toEqual([]);
+      expect(spool.stats().diskBytes).toBe(dirBytes(dir));
+      state.db.close();
+      // And the ring goes on into new segments after a restart.
+      ({ state, spool } = openSpool(dir, { budgetBytes: 8 * 1024 * 1024, chunkMaxBytes: 64 * 1024 }));
+      await fill(spool, 500, 20_000);
+      expect(segments(dir).length).toBeGreaterThan(0);
+      expect(gunzip(concatenated(spool)).trimEnd().split('\n').length).toBe(500);
+      state.db.close();
+    });
+
+    it('puts right at open what a crash left: an unindexed tail is cut off, a segment nothing points into is deleted', async () => {
+      const dir = tmpdir();
+      let { state, spool } = openSpool(dir, { chunkMaxBytes: 64 * 1024 });
+      await fill(spool, 2000);
+      const before = spool.stats();
+      const want = gunzip(concatenated(spool));
+      state.db.close();
+      // Killed after writing a body, before its index row committed; and after a commit emptied a segment, before it was deleted.
+      const names = segments(dir);
+      const newest = path.join(segDir(dir), names.at(-1)!);
+      const size = fs.statSync(newest).size;
+      fs.appendFileSync(newest, crypto.randomBytes(5000));
+      fs.writeFileSync(path.join(segDir(dir), '0000000000000000.seg'), crypto.randomBytes(3000));
+      fs.writeFileSync(path.join(segDir(dir), `${String(before.nextSeq + 10).padStart(16, '0')}.seg`), crypto.randomBytes(3000));
+      fs.writeFileSync(path.join(segDir(dir), 'not-ours.txt'), 'left alone');
+
+      ({ state, spool } = openSpool(dir, { chunkMaxBytes: 64 * 1024 }));
+      expect(segments(dir)).toEqual([...names, 'not-ours.txt'].sort());
+      expect(fs.statSync(newest).size).toBe(size);
+      expect(gunzip(concatenated(spool))).toBe(want);
+      expect(spool.stats().corrupt.chunks).toBe(0);
+      // The next body goes where the cut tail was.
+      await fill(spool, 100, 2000);
+      expect(gunzip(concatenated(spool)).trimEnd().split('\n').length).toBe(2100);
+      state.db.close();
+    });
+
+    it('takes a body back off its segment when its index row does not commit', async () => {
+      const dir = tmpdir();
+      const { state, spool } = openSpool(dir);
+      await fill(spool, 200);
+      const files = segments(dir).map((f) => [f, fs.statSync(path.join(segDir(dir), f)).size]);
+      // A row already holding the next sequence number makes the insert fail after the body is written.
+      const next = spool.stats().nextSeq;
+      state.db.prepare(`INSERT INTO chunk (first_seq, last_seq, records, raw_bytes, bytes, first_time, sealed_at, crc, data)
+        VALUES (?, ?, 1, 1, 1, 0, 0, 0, x'00')`).run(next, next);
+      expect(() => spool.ring.commit({ records: 5, rawBytes: 50, firstTime: Date.now(), data: crypto.randomBytes(4000), notes: [] }))
+        .toThrow(/UNIQUE/);
+      expect(segments(dir).map((f) => [f, fs.statSync(path.join(segDir(dir), f)).size])).toEqual(files);
+      // Once the row is out of the way, the same chunk goes in, and every body reads back intact.
+      state.db.prepare('DELETE FROM chunk WHERE first_seq = ?').run(next);
+      const data = gzipSync(rec(9999));
+      spool.ring.commit({ records: 1, rawBytes: rec(9999).length, firstTime: Date.now(), data, notes: [] });
+      expect(gunzip(concatenated(spool)).trimEnd().split('\n').length).toBe(201);
+      expect(spool.stats().corrupt.chunks).toBe(0);
+      state.db.close();
+    });
+
+    it('still reads, verifies and frees chunks an older version stored in the row itself', async () => {
+      const dir = tmpdir();
+      const { state, spool } = openSpool(dir);
+      const body = gzipSync(rec(1));
+      state.db.prepare(`INSERT INTO chunk (first_seq, last_seq, records, raw_bytes, bytes, first_time, sealed_at, crc, data)
+        VALUES (1, 1, 1, ?, ?, 0, 0, ?, ?)`).run(rec(1).length, body.length, crc32(body), body);
+      state.db.prepare("INSERT INTO counter VALUES ('next_seq', 2)").run();
+      spool.chunker.append(rec(2), Date.now());
+      await spool.flush();
+      expect(gunzip(concatenated(spool))).toBe(rec(1) + rec(2));
+      spool.ring.release(1);
+      expect(gunzip(concatenated(spool))).toBe(rec(2));
+      state.db.close();
+    });
   });
 });
