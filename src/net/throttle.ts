@@ -2,7 +2,8 @@
 // holding at most one second's worth. take(n) waits until n bytes may pass.
 
 export class TokenBucket {
-  private readonly rate: number;
+  /** Bytes per second. */
+  readonly rate: number;
   private tokens: number;
   private last: number;
 

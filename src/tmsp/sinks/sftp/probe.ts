@@ -34,7 +34,7 @@ export async function probeSftp(p: SinkProbe, sock: net.Socket, t: SftpTarget): 
     try {
       await mkdirp(sftp, dir);
       const handle = await call<Buffer>((cb) => sftp.open(file, 'w', cb));
-      await writeAll(sftp, handle, Readable.from([Buffer.from('tmsp-agent probe\n')]), 1, undefined);
+      await writeAll(session, handle, Readable.from([Buffer.from('tmsp-agent probe\n')]), 1, undefined);
       await call((cb) => sftp.close(handle, cb));
       await call((cb) => sftp.unlink(file, cb));
       // Where that is on the server: a chrooted server that starts in its upload directory shows "/upload/upload/...".

@@ -24,7 +24,14 @@ export interface SshOptions {
 export interface SshSession {
   conn: ssh2.Client;
   sftp: SftpSession;
+  /** The stream under the connection: corked while ssh2 writes a request's packets. */
+  sock: Duplex;
   fingerprint: string;
+  /**
+   * The SSH channel window the server granted, as it stood when SFTP was
+   * ready (2 MiB from OpenSSH): an upload's bytes in flight are sized to it.
+   */
+  windowBytes: number;
   /**
    * Rejects when the connection ends. A cut connection does not fail the
    * SFTP requests in flight (their callbacks never come): race this.
@@ -67,7 +74,9 @@ export function openSsh(sock: Duplex, o: SshOptions, steps: SshSteps = {}): Prom
           ? toAgentError(lastError, 'log server (SSH)')
           : new TmspError('E_CONNECT', 'the log server closed the SSH connection'))));
         closed.catch(() => {}); // observed by whoever races it
-        resolve({ conn, sftp, fingerprint, closed });
+        // ssh2 counts it down and up on the channel (outgoing.window), without a typed accessor.
+        const windowBytes = (sftp as unknown as { outgoing?: { window?: number } }).outgoing?.window ?? 0;
+        resolve({ conn, sftp, sock, fingerprint, windowBytes, closed });
       });
     });
     conn.once('error', (err: Error & { level?: string }) => {

@@ -1,6 +1,7 @@
-// The SFTP sink: each batch is written to ".<name>.part" with a configurable
-// number of 32 KiB writes in flight, fsynced where the server offers it, its
-// size checked, and only then renamed into place, so a partial file is never
+// The SFTP sink: each batch is written to ".<name>.part" in writes as large
+// as the server says it takes, with enough of them in flight to fill the SSH
+// channel window it grants, fsynced where the server offers it, its size
+// checked, and only then renamed into place, so a partial file is never
 // visible under its final name. One SSH connection per log server, kept for
 // the batches of one upload round.
 
@@ -15,11 +16,81 @@ import type { Sink, UploadItem } from '../../sink.ts';
 import type { SftpTarget } from './index.ts';
 import { closeSsh, openSsh, type SftpSession, type SshSession } from './ssh.ts';
 
-const WRITE_BYTES = 32 * 1024;
+/**
+ * A write to a server that does not say what it takes: every SFTP server
+ * should take packets of 34000 bytes (draft-ietf-secsh-filexfer-02, 3), so
+ * 32 KiB of data.
+ */
+export const FALLBACK_WRITE_BYTES = 32 * 1024;
+/** The largest write whatever the server takes: what OpenSSH's sftp client allows itself (SFTP_MAX_MSG_LENGTH - 1024). */
+export const MAX_WRITE_BYTES = 255 * 1024;
+/**
+ * Writes in flight fill at least this much: OpenSSH's session window
+ * (CHAN_SES_WINDOW_DEFAULT), in case a server grants less at first and more
+ * later; what the window holds back waits inside ssh2.
+ */
+export const MIN_IN_FLIGHT_BYTES = 2 * 1024 * 1024;
+/** A WRITE request besides its handle and data: length, type, id, handle length, offset, data length. */
+const WRITE_HEADER_BYTES = 4 + 1 + 4 + 4 + 8 + 4;
 
 /** Whether the server announced an extension (ssh2 keeps the list, without a public accessor). */
 function offers(sftp: SftpSession, ext: string): boolean {
   return (sftp as unknown as { _extensions?: Record<string, string> })._extensions?.[ext] === '1';
+}
+
+/** What the server said in its limits@openssh.com reply. */
+export interface SftpLimits {
+  /** The largest SFTP packet it reads, its length field included. */
+  maxPacketBytes: number;
+  /** The largest data of one WRITE. */
+  maxWriteBytes: number;
+}
+
+/**
+ * The server's limits@openssh.com reply. ssh2 asks for it itself before the
+ * SFTP session is ready, whenever the server offers the extension, and keeps
+ * the answer in private fields (lib/protocol/SFTP.js, the VERSION handler);
+ * maxOpenHandles, the one it makes public, is set only when the answer came.
+ * ssh2 keeps its own guess where the server answered 0 (OpenSSH's 256 KiB
+ * less 2 KiB for OpenSSH and dropbear, 34000 less 2 KiB for others).
+ */
+export function serverLimits(sftp: SftpSession): SftpLimits | undefined {
+  const s = sftp as unknown as { maxOpenHandles?: number; _maxOutPktLen?: number; _maxWriteLen?: number };
+  if (!offers(sftp, 'limits@openssh.com') || typeof s.maxOpenHandles !== 'number') return undefined;
+  const maxPacketBytes = s._maxOutPktLen ?? 0;
+  const maxWriteBytes = s._maxWriteLen ?? 0;
+  if (!(maxPacketBytes > 0 && maxWriteBytes > 0)) return undefined;
+  return { maxPacketBytes, maxWriteBytes };
+}
+
+/**
+ * The data of one write: what the server said it takes (its largest write,
+ * and its largest packet less the request around the data), never above
+ * MAX_WRITE_BYTES; 32 KiB when it said nothing, or less where ssh2 would
+ * otherwise cut the write in two requests, the second sent only when the
+ * first is answered (it cuts at 31,952 bytes for servers that are neither
+ * OpenSSH nor dropbear). Under a bandwidth limit, at most a second's worth
+ * (but at least 32 KiB), so that the limit still spreads the bytes out.
+ */
+export function writeSize(limits: SftpLimits | undefined, handleBytes: number, ssh2Cut = Infinity,
+  bytesPerSec = 0): number {
+  let n = limits
+    ? Math.min(limits.maxWriteBytes, limits.maxPacketBytes - WRITE_HEADER_BYTES - handleBytes, MAX_WRITE_BYTES)
+    : Math.min(FALLBACK_WRITE_BYTES, ssh2Cut > 0 ? ssh2Cut : Infinity);
+  if (bytesPerSec > 0) n = Math.min(n, Math.max(bytesPerSec, FALLBACK_WRITE_BYTES));
+  return Math.max(1, Math.floor(n));
+}
+
+/**
+ * How many writes to keep in flight: as many as fill the channel window the
+ * server granted, at most `parallel`. Beyond the window a write only waits
+ * inside ssh2, taking memory, and ssh2 measured slower so (against OpenSSH's
+ * 2 MiB window, 16 or 32 writes of 255 KiB about a quarter below 8 at RTT 0,
+ * and no faster at 20 ms): there, 8 writes of 255 KiB, or 63 of 32 KiB.
+ */
+export function writesInFlight(parallel: number, windowBytes: number, writeBytes: number, handleBytes: number): number {
+  const window = Math.max(windowBytes, MIN_IN_FLIGHT_BYTES);
+  return Math.max(1, Math.min(parallel, Math.floor(window / (writeBytes + WRITE_HEADER_BYTES + handleBytes))));
 }
 const posix = path.posix;
 
@@ -49,12 +120,20 @@ export async function mkdirp(sftp: SftpSession, dir: string): Promise<void> {
   }
 }
 
-/** Write the stream to an open handle, keeping up to `parallel` writes in flight. */
-export async function writeAll(sftp: SftpSession, handle: Buffer, src: Readable, parallel: number,
-  bucket: TokenBucket | undefined): Promise<number> {
+/**
+ * Write the stream to an open handle in writes of writeSize(), up to
+ * writesInFlight() of them in flight. Memory: the writes in flight and the
+ * one being filled, so about the window (2 MiB at least) and never above
+ * 65 x 255 KiB, plus ssh2's copy of each on its way into the window.
+ */
+export async function writeAll({ sftp, sock, windowBytes }: Pick<SshSession, 'sftp' | 'sock' | 'windowBytes'>,
+  handle: Buffer, src: Readable, parallel: number, bucket: TokenBucket | undefined): Promise<number> {
+  const size = writeSize(serverLimits(sftp), handle.length, (sftp as unknown as { _maxWriteLen?: number })._maxWriteLen,
+    bucket?.rate);
+  const most = writesInFlight(parallel, windowBytes, size, handle.length);
   let pos = 0;
   let inFlight = 0;
-  // ssh2 copies each write into packets and encrypts them: about three buffers per 32 KiB.
+  // ssh2 copies each write into packets and encrypts them: about three buffers per write.
   const garbage = new GarbageBudget(1024 * 1024);
   let failed: Error | undefined;
   let wake: (() => void) | undefined;
@@ -63,23 +142,55 @@ export async function writeAll(sftp: SftpSession, handle: Buffer, src: Readable,
     wake = undefined;
     w?.();
   };
-  for await (const data of src as AsyncIterable<Buffer>) {
-    for (let off = 0; off < data.length; off += WRITE_BYTES) {
-      const piece = data.subarray(off, Math.min(off + WRITE_BYTES, data.length));
-      while (inFlight >= parallel && !failed) await new Promise<void>((r) => (wake = r));
-      if (failed) throw failed;
-      if (bucket) await bucket.take(piece.length);
-      inFlight++;
-      garbage.add(piece.length);
-      const at = pos;
-      pos += piece.length;
-      sftp.write(handle, piece, 0, piece.length, at, (err) => {
+  // A sealed chunk (about 100 KiB) is smaller than a write: writes are gathered from several
+  // into buffers used again once answered, since ssh2 holds on to a write's buffer until then
+  // and V8 would keep such buffers, past two collections, until its next full one.
+  const free: Buffer[] = [];
+  const send = async (data: Buffer, length: number, reuse: boolean) => {
+    while (inFlight >= most && !failed) await new Promise<void>((r) => (wake = r));
+    if (failed) throw failed;
+    if (bucket) await bucket.take(length);
+    inFlight++;
+    garbage.add(length);
+    const at = pos;
+    pos += length;
+    // ssh2 writes each packet of a request to the socket in three pieces (length, data, MAC):
+    // corked, the kernel gets them in one call instead of about 24 for a 255 KiB write.
+    sock.cork();
+    try {
+      sftp.write(handle, data, 0, length, at, (err) => {
         inFlight--;
         if (err && !failed) failed = new TmspError('E_REMOTE', `write at ${at}: ${err.message}`, { cause: err });
+        if (reuse) free.push(data);
         settle();
       });
+    } finally {
+      sock.uncork();
+    }
+  };
+  let buf: Buffer | undefined;
+  let filled = 0;
+  for await (const data of src as AsyncIterable<Buffer>) {
+    let off = 0;
+    while (off < data.length) {
+      if (filled === 0 && data.length - off >= size) {
+        await send(data.subarray(off, off + size), size, false);
+        off += size;
+        continue;
+      }
+      buf ??= free.pop() ?? Buffer.allocUnsafeSlow(size);
+      const n = data.copy(buf, filled, off, Math.min(data.length, off + size - filled));
+      filled += n;
+      off += n;
+      if (filled === size) {
+        const full = buf;
+        buf = undefined;
+        filled = 0;
+        await send(full, size, true);
+      }
     }
   }
+  if (buf && filled > 0) await send(buf, filled, true);
   while (inFlight > 0 && !failed) await new Promise<void>((r) => (wake = r));
   if (failed) throw failed;
   return pos;
@@ -124,18 +235,22 @@ export class SftpSink implements Sink {
     }
   }
 
-  private async put({ sftp }: SshSession, item: UploadItem, src: Readable): Promise<void> {
+  private async put(session: SshSession, item: UploadItem, src: Readable): Promise<void> {
+    const { sftp } = session;
     const final = posix.join(this.t.basePath, item.name);
     const dir = posix.dirname(final);
     const part = posix.join(dir, `.${posix.basename(final)}.part`);
-    await mkdirp(sftp, dir);
-    const handle = await call<Buffer>(`open ${part}`, (cb) => sftp.open(part, 'w', cb));
+    const handle = await openPart(sftp, dir, part);
     try {
-      const written = await writeAll(sftp, handle, src, this.t.parallelWrites, this.bucket);
+      const written = await writeAll(session, handle, src, this.t.parallelWrites, this.bucket);
       if (written !== item.bytes) throw new TmspError('E_REMOTE', `${part}: read ${written} bytes from the spool, expected ${item.bytes}`);
       // Durable on the server's disk before we call it delivered, where the server can say so.
-      if (offers(sftp, 'fsync@openssh.com')) await call('fsync', (cb) => sftp.ext_openssh_fsync(handle, cb));
-      const st = await call<{ size: number }>(`stat ${part}`, (cb) => sftp.fstat(handle, cb));
+      // The size is asked right behind it, not a round trip later: every write is answered, so
+      // the size is final whether or not the disk has it yet.
+      const [, st] = await Promise.all([
+        offers(sftp, 'fsync@openssh.com') ? call('fsync', (cb) => sftp.ext_openssh_fsync(handle, cb)) : undefined,
+        call<{ size: number }>(`stat ${part}`, (cb) => sftp.fstat(handle, cb)),
+      ]);
       if (st.size !== item.bytes) {
         throw new TmspError('E_REMOTE', `${part}: the server holds ${st.size} bytes, ${item.bytes} were sent`);
       }
@@ -149,6 +264,20 @@ export class SftpSink implements Sink {
     const s = this.session;
     this.session = undefined;
     if (s) closeSsh(s);
+  }
+}
+
+/**
+ * Open the .part file, making its directory only when that fails: after the
+ * first batch the directory is there, and each step of mkdirp is a round trip.
+ */
+async function openPart(sftp: SftpSession, dir: string, part: string): Promise<Buffer> {
+  const open = () => call<Buffer>(`open ${part}`, (cb) => sftp.open(part, 'w', cb));
+  try {
+    return await open();
+  } catch {
+    await mkdirp(sftp, dir);
+    return open();
   }
 }
 
