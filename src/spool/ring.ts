@@ -108,7 +108,11 @@ export class Ring {
     this.counters = new Counters(db);
     this.pageSize = db.pragma('page_size', { simple: true }) as number;
     this.budget = opts.budgetBytes;
-    this.walReserve = this.reserveFor();
+    // Room kept for the WAL: the checkpoint threshold (the WAL is cut back to
+    // it), one transaction on top (index rows and counters only: bodies never
+    // pass through the WAL), and some slack. (Exclusive locking keeps the WAL
+    // index in memory: there is no -shm file.)
+    this.walReserve = WAL_SIZE_LIMIT + 64 * this.pageSize + 64 * 1024;
     this.stmt = {
       insert: db.prepare(`INSERT INTO chunk (first_seq, last_seq, records, raw_bytes, bytes, first_time, sealed_at, crc, data,
         segment, seg_offset) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
@@ -139,16 +143,6 @@ export class Ring {
     if (ends) this.segments.reconcile(ends);
   }
 
-  /**
-   * Room kept for the WAL: the checkpoint threshold (the WAL is cut back to
-   * it), one transaction on top (index rows and counters only: bodies never
-   * pass through the WAL), and some slack. (Exclusive locking keeps the WAL
-   * index in memory: there is no -shm file.)
-   */
-  private reserveFor(): number {
-    return WAL_SIZE_LIMIT + 64 * this.pageSize + 64 * 1024;
-  }
-
   configure(opts: RingOptions): void {
     this.budget = opts.budgetBytes;
     this.segments.configure({ segmentBytes: segmentBytesFor(opts.budgetBytes), sync: opts.durability === 'full' });
@@ -164,8 +158,8 @@ export class Ring {
   }
 
   /** After a commit that removed rows: delete the segments nothing is indexed in any more. */
-  private sweep(): void {
-    this.segments.deleteBefore(this.keepFrom());
+  private sweep(keepFrom = this.keepFrom()): void {
+    this.segments.deleteBefore(keepFrom);
   }
 
   /**
@@ -208,6 +202,7 @@ export class Ring {
    */
   commit(chunk: SealedChunk): ChunkMeta | undefined {
     let placed: Placement | undefined;
+    let keep = Infinity;
     let meta: ChunkMeta | undefined;
     try {
       meta = this.db.transaction((): ChunkMeta | undefined => {
@@ -225,7 +220,8 @@ export class Ring {
           this.countLoss('dropped', chunk.records, chunk.rawBytes);
           return undefined;
         }
-        const p = (placed = this.segments.append(chunk.data, firstSeq, this.keepFrom()));
+        keep = this.keepFrom();
+        const p = (placed = this.segments.append(chunk.data, firstSeq, keep));
         this.stmt.insert.run(firstSeq, lastSeq, chunk.records, chunk.rawBytes, chunk.data.length, chunk.firstTime,
           Date.now(), zlib.crc32(chunk.data), NO_BODY, p.segment, p.offset);
         this.held(1, { records: chunk.records, bytes: chunk.data.length, rawBytes: chunk.rawBytes });
@@ -238,7 +234,8 @@ export class Ring {
       if (placed) this.segments.undo(placed);
       throw err;
     }
-    this.sweep();
+    // With a body placed, the oldest segment indexed is known without asking: the one kept from, or the body's own.
+    this.sweep(placed ? Math.min(keep, placed.segment) : undefined);
     return meta;
   }
 

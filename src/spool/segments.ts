@@ -14,7 +14,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-export const SEGMENT_DIR = 'chunks';
+const SEGMENT_DIR = 'chunks';
 const SUFFIX = '.seg';
 /**
  * Bodies are padded with zeros to the next 4 KiB: the page a synced body
@@ -40,7 +40,10 @@ export interface Placement {
   created: boolean;
 }
 
-const nameOf = (id: number) => `${String(id).padStart(16, '0')}${SUFFIX}`;
+/** The file of segment `id` in dir: zero-padded, so that names sort in ring order. */
+export function segmentFile(dir: string, id: number): string {
+  return path.join(dir, `${String(id).padStart(16, '0')}${SUFFIX}`);
+}
 
 export function segmentDir(stateFile: string): string {
   return path.join(path.dirname(stateFile), SEGMENT_DIR);
@@ -50,7 +53,7 @@ export function segmentDir(stateFile: string): string {
 export function readBody(dir: string, segment: number, offset: number, length: number): Buffer | undefined {
   let fd: number;
   try {
-    fd = fs.openSync(path.join(dir, nameOf(segment)), 'r');
+    fd = fs.openSync(segmentFile(dir, segment), 'r');
   } catch {
     return undefined;
   }
@@ -69,7 +72,7 @@ export function readBody(dir: string, segment: number, offset: number, length: n
 }
 
 export class Segments {
-  readonly dir: string;
+  private readonly dir: string;
   private opts: SegmentsOptions;
   /** Every segment file and its size, in ascending id (ring) order: new ids are always larger. */
   private readonly sizes = new Map<number, number>();
@@ -87,7 +90,7 @@ export class Segments {
     }
     // Only names this code makes: anything else in the directory is left alone.
     const ids = names.filter((n) => /^\d{16}\.seg$/.test(n)).map((n) => Number(n.slice(0, -SUFFIX.length))).sort((a, b) => a - b);
-    for (const id of ids) this.setSize(id, fs.statSync(path.join(dir, nameOf(id))).size);
+    for (const id of ids) this.setSize(id, fs.statSync(segmentFile(dir, id)).size);
   }
 
   configure(opts: SegmentsOptions): void {
@@ -123,7 +126,7 @@ export class Segments {
       }
       const end = Math.ceil(indexed / BLOCK) * BLOCK;
       if (size > end) {
-        fs.truncateSync(path.join(this.dir, nameOf(id)), end);
+        fs.truncateSync(segmentFile(this.dir, id), end);
         this.setSize(id, end);
       }
     }
@@ -141,7 +144,7 @@ export class Segments {
     const id = created ? newId : newest!;
     if (created) fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     // 0600: the bodies are the appliance's detections.
-    const fd = fs.openSync(path.join(this.dir, nameOf(id)), created ? 'w' : 'r+', 0o600);
+    const fd = fs.openSync(segmentFile(this.dir, id), created ? 'w' : 'r+', 0o600);
     if (created) this.setSize(id, 0);
     const offset = this.sizes.get(id)!;
     const placement = { segment: id, offset, created };
@@ -169,7 +172,7 @@ export class Segments {
     try {
       if (p.created) this.delete(p.segment);
       else {
-        fs.truncateSync(path.join(this.dir, nameOf(p.segment)), p.offset);
+        fs.truncateSync(segmentFile(this.dir, p.segment), p.offset);
         this.setSize(p.segment, p.offset);
       }
     } catch {
@@ -187,7 +190,7 @@ export class Segments {
   }
 
   private delete(id: number): void {
-    fs.rmSync(path.join(this.dir, nameOf(id)), { force: true });
+    fs.rmSync(segmentFile(this.dir, id), { force: true });
     this.total -= this.sizes.get(id) ?? 0;
     this.sizes.delete(id);
     if (id === this.newest) {

@@ -6,7 +6,7 @@ import { classify } from '../../src/parse/index.ts';
 import { encodeRecord, sourcePrefix } from '../../src/protocol/record.ts';
 import type { Chunk, Ring } from '../../src/spool/ring.ts';
 import { Spool, type SpoolOptions } from '../../src/spool/spool.ts';
-import { segmentDir } from '../../src/spool/segments.ts';
+import { segmentDir, segmentFile } from '../../src/spool/segments.ts';
 import { openState, type Db } from '../../src/state/db.ts';
 import { silent } from './log.ts';
 
@@ -81,7 +81,7 @@ export function dirBytes(dir: string): number {
 /** Damage one stored body where it lies (its segment file), leaving its CRC as it was. */
 export function flipBodyByte(db: Db, stateDir: string, firstSeq: number, at: number): void {
   const row = db.prepare('SELECT segment, seg_offset FROM chunk WHERE first_seq = ?').get(firstSeq) as { segment: number; seg_offset: number };
-  const file = path.join(segmentDir(path.join(stateDir, 'state.db')), `${String(row.segment).padStart(16, '0')}.seg`);
+  const file = segmentFile(segmentDir(path.join(stateDir, 'state.db')), row.segment);
   const fd = fs.openSync(file, 'r+');
   try {
     const b = Buffer.alloc(1);

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeRecord, sourcePrefix, decodeRecord } from '../../src/protocol/record.ts';
 import { selectBatch } from '../../src/spool/batch.ts';
+import { segmentFile } from '../../src/spool/segments.ts';
 import { crc32, gzipSync } from 'node:zlib';
 import { openState, WAL_SIZE_LIMIT } from '../../src/state/db.ts';
 import { chunksOf, concatenated, dirBytes, flipBodyByte, gunzip, openSpool } from '../helpers/spool.ts';
@@ -262,7 +263,7 @@ describe('spool', () => {
       const size = fs.statSync(newest).size;
       fs.appendFileSync(newest, crypto.randomBytes(5000));
       fs.writeFileSync(path.join(segDir(dir), '0000000000000000.seg'), crypto.randomBytes(3000));
-      fs.writeFileSync(path.join(segDir(dir), `${String(before.nextSeq + 10).padStart(16, '0')}.seg`), crypto.randomBytes(3000));
+      fs.writeFileSync(segmentFile(segDir(dir), before.nextSeq + 10), crypto.randomBytes(3000));
       fs.writeFileSync(path.join(segDir(dir), 'not-ours.txt'), 'left alone');
 
       ({ state, spool } = openSpool(dir, { chunkMaxBytes: 64 * 1024 }));
