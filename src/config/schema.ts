@@ -159,7 +159,10 @@ export const FIELDS = [
     { doc: 'A chunk is sealed when its oldest record is this old.', unit: 'ms' }),
   oneOf('spool.durability', 'full', ['full', 'normal'],
     { doc: 'full: every sealed chunk (its body, then its index row) is fsynced before it counts; normal: the index is fsynced at checkpoints only, and a body a power cut loses is found by its CRC and counted corrupt.' }),
-  int('spool.compressionLevel', 6, 1, 9, { doc: 'gzip level for chunks.' }),
+  oneOf('spool.compression', 'gzip', ['gzip', 'zstd'],
+    { doc: 'How chunks are compressed, and so what the log server receives (.ndjson.gz or .ndjson.zst). zstd takes about a quarter of gzip\'s CPU for batches about 7% larger; the log server must accept it.' }),
+  int('spool.compressionLevel', 6, 1, 9, { doc: 'gzip level for chunks (spool.compression gzip).' }),
+  int('spool.zstdLevel', 1, 1, 19, { doc: 'zstd level for chunks (spool.compression zstd). 1 is both faster and smaller than 3 on appliance logs.' }),
   bytes('spool.maxPendingBytes', 8 * MiB, 1 * MiB, 256 * MiB,
     { doc: 'Uncompressed bytes that may wait for compression; beyond it push sources are shed and counted.' }),
 

@@ -25,7 +25,8 @@ import { VERSION } from './version.ts';
 function spoolOptions(c: Config): SpoolOptions {
   return {
     budgetBytes: c.spool.budgetBytes, chunkMaxBytes: c.spool.chunkMaxBytes, chunkMaxAgeMs: c.spool.chunkMaxAgeMs,
-    compressionLevel: c.spool.compressionLevel, maxPendingBytes: c.spool.maxPendingBytes, durability: c.spool.durability,
+    compression: c.spool.compression,
+    compressionLevel: c.spool.compression === 'zstd' ? c.spool.zstdLevel : c.spool.compressionLevel, maxPendingBytes: c.spool.maxPendingBytes, durability: c.spool.durability,
   };
 }
 

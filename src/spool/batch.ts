@@ -1,12 +1,13 @@
 // Reading the spool for an upload: pick the oldest chunks up to a size, then
 // stream exactly those, one chunk at a time, only as fast as the consumer
 // reads (a Readable pulls the next chunk from SQLite only when asked). The
-// stream is the chunks' gzip members back to back: one valid gzip stream,
-// never recompressed. Memory holds one chunk, whatever the batch size.
+// stream is the chunks' gzip members (or zstd frames) back to back: one
+// valid stream of that codec, never recompressed. Memory holds one chunk, whatever the batch size.
 
 import { Readable } from 'node:stream';
 import { GarbageBudget } from '../native/gc.ts';
 import { BatchChanged } from '../errors.ts';
+import type { Codec } from '../protocol/batch.ts';
 import type { Ring } from './ring.ts';
 
 export interface Batch {
@@ -17,6 +18,8 @@ export interface Batch {
   bytes: number;
   /** First sequence number of each chunk, in order. */
   chunks: number[];
+  /** Every chunk's: a batch's name says what its content is. */
+  codec: Codec;
 }
 
 /**
@@ -28,8 +31,9 @@ export interface Batch {
 export function selectBatch(ring: Ring, maxBytes: number): Batch | undefined {
   let meta = ring.next();
   if (!meta) return undefined;
-  const b: Batch = { firstSeq: meta.firstSeq, lastSeq: meta.lastSeq, records: 0, bytes: 0, chunks: [] };
-  while (meta && (b.chunks.length === 0 || (b.bytes + meta.bytes <= maxBytes && meta.firstSeq === b.lastSeq + 1))) {
+  const b: Batch = { firstSeq: meta.firstSeq, lastSeq: meta.lastSeq, records: 0, bytes: 0, chunks: [], codec: meta.codec };
+  while (meta && (b.chunks.length === 0
+    || (b.bytes + meta.bytes <= maxBytes && meta.firstSeq === b.lastSeq + 1 && meta.codec === b.codec))) {
     b.chunks.push(meta.firstSeq);
     b.lastSeq = meta.lastSeq;
     b.records += meta.records;

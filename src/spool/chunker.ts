@@ -1,5 +1,5 @@
-// The open chunk: encoded records stream into one gzip member, compressed on
-// libuv's thread pool while the main thread keeps reading sockets. A chunk
+// The open chunk: encoded records stream into one gzip member or one zstd
+// frame (spool.compression), compressed on libuv's thread pool while the main thread keeps reading sockets. A chunk
 // is sealed when its uncompressed size or its age reaches the limit; sealed
 // chunks are handed on strictly in order.
 //
@@ -7,12 +7,16 @@
 // chunk and of sealed chunks not yet handed on. Past it, append() refuses
 // (push sources count that as shed) and pull sources wait for onDrain.
 
+import type { Transform } from 'node:stream';
 import zlib from 'node:zlib';
+import type { Codec } from '../protocol/batch.ts';
 import type { SealedChunk } from './ring.ts';
 
 export interface ChunkerOptions {
   chunkMaxBytes: number;
   chunkMaxAgeMs: number;
+  compression: Codec;
+  /** The level for that codec: gzip 1–9, zstd 1–19. */
   compressionLevel: number;
   maxPendingBytes: number;
 }
@@ -26,8 +30,27 @@ export interface ChunkerOutput {
 
 const STAGING_BYTES = 64 * 1024;
 
+/**
+ * One chunk's compressor. zstd's window need not be larger than a chunk
+ * (a frame never refers outside itself), and every byte of window is memory
+ * on the appliance and on the portal that decodes it; the frame carries a
+ * checksum, as a gzip member carries its CRC.
+ */
+export function compressor(codec: Codec, level: number, chunkMaxBytes: number): Transform {
+  if (codec === 'gzip') return zlib.createGzip({ level });
+  const windowLog = Math.min(24, Math.max(17, Math.ceil(Math.log2(chunkMaxBytes))));
+  return zlib.createZstdCompress({
+    params: {
+      [zlib.constants.ZSTD_c_compressionLevel]: level,
+      [zlib.constants.ZSTD_c_windowLog]: windowLog,
+      [zlib.constants.ZSTD_c_checksumFlag]: 1,
+    },
+  });
+}
+
 class OpenChunk {
-  readonly gzip: zlib.Gzip;
+  readonly codec: Codec;
+  readonly z: Transform;
   readonly out: Buffer[] = [];
   outBytes = 0;
   records = 0;
@@ -38,22 +61,23 @@ class OpenChunk {
   used = 0;
   done: Promise<Buffer>;
 
-  constructor(level: number) {
-    this.gzip = zlib.createGzip({ level });
-    this.gzip.on('data', (b: Buffer) => {
+  constructor(o: ChunkerOptions) {
+    this.codec = o.compression;
+    this.z = compressor(o.compression, o.compressionLevel, o.chunkMaxBytes);
+    this.z.on('data', (b: Buffer) => {
       this.out.push(b);
       this.outBytes += b.length;
     });
     this.done = new Promise((resolve, reject) => {
-      this.gzip.once('end', () => resolve(Buffer.concat(this.out, this.outBytes)));
-      this.gzip.once('error', reject);
+      this.z.once('end', () => resolve(Buffer.concat(this.out, this.outBytes)));
+      this.z.once('error', reject);
     });
   }
 
   flushStaging(): void {
     if (this.used === 0) return;
     // zlib keeps the buffer until it has compressed it: hand it over, start a new one.
-    this.gzip.write(this.staging.subarray(0, this.used));
+    this.z.write(this.staging.subarray(0, this.used));
     this.staging = Buffer.allocUnsafe(STAGING_BYTES);
     this.used = 0;
   }
@@ -114,14 +138,14 @@ export class Chunker {
     if (!this.writable) return false;
     let c = this.open;
     if (!c) {
-      c = this.open = new OpenChunk(this.opts.compressionLevel);
+      c = this.open = new OpenChunk(this.opts);
       c.firstTime = time;
       this.ageTimer = setTimeout(() => this.seal(), this.opts.chunkMaxAgeMs);
       this.ageTimer.unref();
     }
     const len = Buffer.byteLength(record);
     if (c.used + len > STAGING_BYTES) c.flushStaging();
-    if (len > STAGING_BYTES) c.gzip.write(Buffer.from(record));
+    if (len > STAGING_BYTES) c.z.write(Buffer.from(record));
     else c.used += c.staging.write(record, c.used);
     c.records++;
     c.rawBytes += len;
@@ -153,7 +177,7 @@ export class Chunker {
    */
   note(key: string, fn: () => void): void {
     if (this.open) this.open.notes.set(key, fn);
-    else this.hand({ records: 0, rawBytes: 0, firstTime: Date.now(), data: Buffer.alloc(0), notes: [fn] });
+    else this.hand({ records: 0, rawBytes: 0, firstTime: Date.now(), codec: this.opts.compression, data: Buffer.alloc(0), notes: [fn] });
   }
 
   /** Seal the open chunk now (age limit, size limit, flush, shutdown). */
@@ -163,14 +187,14 @@ export class Chunker {
     this.open = undefined;
     clearTimeout(this.ageTimer);
     c.flushStaging();
-    c.gzip.end();
+    c.z.end();
     const entry = { chunk: c, raw: c.rawBytes };
     this.sealing.push(entry);
     this.chain(async () => {
       try {
         const data = await c.done;
         await this.out.sealed({
-          records: c.records, rawBytes: c.rawBytes, firstTime: c.firstTime, data, notes: [...c.notes.values()],
+          records: c.records, rawBytes: c.rawBytes, firstTime: c.firstTime, codec: c.codec, data, notes: [...c.notes.values()],
         });
       } catch (err) {
         this.lost(c.records, c.rawBytes, err);

@@ -1,4 +1,4 @@
-// The ring: sealed gzip chunks, oldest first, inside one byte budget that
+// The ring: sealed chunks (gzip members or zstd frames), oldest first, inside one byte budget that
 // covers the database, its WAL and the segment files. A chunk's body is
 // written once, to a segment file (segments.ts); SQLite indexes it and keeps
 // the counters. When a new chunk does not fit, the oldest chunks are dropped
@@ -10,6 +10,7 @@ import zlib from 'node:zlib';
 import { Counters } from '../state/counters.ts';
 import { isDamage } from '../state/connection.ts';
 import { diskBytes, WAL_SIZE_LIMIT, type Db } from '../state/db.ts';
+import type { Codec } from '../protocol/batch.ts';
 import { UploadFlight, type LossCounters } from './flight.ts';
 import { segmentDir, Segments, type Placement } from './segments.ts';
 
@@ -17,6 +18,7 @@ export interface SealedChunk {
   records: number;
   rawBytes: number;
   firstTime: number;
+  codec: Codec;
   data: Buffer;
   /** Work that must commit with the chunk (e.g. file cursors), run inside the transaction. */
   notes: ReadonlyArray<() => void>;
@@ -29,6 +31,7 @@ export interface ChunkMeta {
   rawBytes: number;
   bytes: number;
   firstTime: number;
+  codec: Codec;
 }
 
 export interface Chunk extends ChunkMeta {
@@ -80,14 +83,15 @@ interface MetaRow {
   raw_bytes: number;
   bytes: number;
   first_time: number;
+  codec: Codec;
 }
 
-const META_COLS = 'first_seq, last_seq, records, raw_bytes, bytes, first_time';
+const META_COLS = 'first_seq, last_seq, records, raw_bytes, bytes, first_time, codec';
 
 function toMeta(r: MetaRow): ChunkMeta {
   return {
     firstSeq: r.first_seq, lastSeq: r.last_seq, records: r.records, rawBytes: r.raw_bytes, bytes: r.bytes,
-    firstTime: r.first_time,
+    firstTime: r.first_time, codec: r.codec,
   };
 }
 
@@ -115,7 +119,7 @@ export class Ring {
     this.walReserve = WAL_SIZE_LIMIT + 64 * this.pageSize + 64 * 1024;
     this.stmt = {
       insert: db.prepare(`INSERT INTO chunk (first_seq, last_seq, records, raw_bytes, bytes, first_time, sealed_at, crc, data,
-        segment, seg_offset) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+        segment, seg_offset, codec) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       oldest: db.prepare<[], MetaRow & { segment: number | null }>(`SELECT ${META_COLS}, segment FROM chunk ORDER BY first_seq LIMIT 1`),
       after: db.prepare<[number], MetaRow>(`SELECT ${META_COLS} FROM chunk WHERE first_seq > ? ORDER BY first_seq LIMIT 1`),
       data: db.prepare<[number], { data: Buffer; crc: number; segment: number | null; seg_offset: number; bytes: number }>(
@@ -223,11 +227,11 @@ export class Ring {
         keep = this.keepFrom();
         const p = (placed = this.segments.append(chunk.data, firstSeq, keep));
         this.stmt.insert.run(firstSeq, lastSeq, chunk.records, chunk.rawBytes, chunk.data.length, chunk.firstTime,
-          Date.now(), zlib.crc32(chunk.data), NO_BODY, p.segment, p.offset);
+          Date.now(), zlib.crc32(chunk.data), NO_BODY, p.segment, p.offset, chunk.codec);
         this.held(1, { records: chunk.records, bytes: chunk.data.length, rawBytes: chunk.rawBytes });
         return {
           firstSeq, lastSeq, records: chunk.records, rawBytes: chunk.rawBytes, bytes: chunk.data.length,
-          firstTime: chunk.firstTime,
+          firstTime: chunk.firstTime, codec: chunk.codec,
         };
       })();
     } catch (err) {

@@ -82,4 +82,9 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE chunk ADD COLUMN segment INTEGER;
   ALTER TABLE chunk ADD COLUMN seg_offset INTEGER;
   `,
+  `
+  -- A chunk is a gzip member or a zstd frame (spool.compression); the chunks
+  -- made before could only be gzip.
+  ALTER TABLE chunk ADD COLUMN codec TEXT NOT NULL DEFAULT 'gzip';
+  `,
 ];

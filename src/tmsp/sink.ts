@@ -6,13 +6,15 @@
 import type net from 'node:net';
 import type { Readable } from 'node:stream';
 import type { Config } from '../config/schema.ts';
+import type { Codec } from '../protocol/batch.ts';
 import type { CertificateInfo } from '../errors.ts';
 import type { ProxySettings } from '../net/proxy.ts';
 import type { StepRunner } from '../net/steps.ts';
 
 export interface UploadItem {
-  /** <applianceId>/<first>-<last>.ndjson.gz, relative to the base path. */
+  /** <applianceId>/<first>-<last>.ndjson.gz (or .zst), relative to the base path. */
   name: string;
+  codec: Codec;
   bytes: number;
   /** Opens the content; called once per attempt. */
   open(): Readable;

@@ -153,13 +153,13 @@ export class Uploader {
         if (this.stopped) return;
         const batch = selectBatch(this.spool.ring, this.opts.batchMaxBytes);
         if (!batch) break;
-        const name = batchName(this.opts.applianceId, batch);
+        const name = batchName(this.opts.applianceId, batch, batch.codec);
         this.s.state = 'uploading';
         this.s.attempts++;
         this.s.lastAttemptAt = Date.now();
         this.spool.ring.startFlight(batch.firstSeq, batch.lastSeq);
         try {
-          await sink.upload({ name, bytes: batch.bytes, open: () => batchStream(this.spool.ring, batch) });
+          await sink.upload({ name, codec: batch.codec, bytes: batch.bytes, open: () => batchStream(this.spool.ring, batch) });
         } catch (err) {
           this.spool.ring.endFlight(false);
           if (err instanceof BatchChanged && ++reselect <= MAX_RESELECT && !this.stopped) {

@@ -21,8 +21,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import type { Codec } from '../../src/protocol/batch.ts';
 import { decodeRecord } from '../../src/protocol/record.ts';
-import { concatenated, openSpool } from '../helpers/spool.ts';
+import { concatenated, openSpool, unzstd } from '../helpers/spool.ts';
 import { AGENT, RunningAgent, until } from '../helpers/agent.ts';
 import { request } from '../../src/cli/control-client.ts';
 import { cpuSeconds, median, memory, quiet, RssSampler, uss, writeBytes } from './proc.ts';
@@ -90,11 +91,12 @@ function countIds(lines: Iterable<string>): { unique: number; dup: number } {
   return { unique: seen.size, dup };
 }
 
-async function runAgent(file: string, rawBytes: number, nodeFlags: string[] = [], rate = 0): Promise<Run> {
+/** One agent run: by default as shipped; codec zstd is spool.compression=zstd at its default level. */
+async function runAgent(file: string, rawBytes: number, nodeFlags: string[] = [], rate = 0, codec: Codec = 'gzip'): Promise<Run> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tmsp-bench-'));
   const config = {
     ingest: { unixSocket: path.join(dir, 'log.sock'), udpPort: 0, tcpPort: 0 },
-    spool: { budgetBytes: 1024 * 1024 * 1024 },
+    spool: { budgetBytes: 1024 * 1024 * 1024, compression: codec },
     daemon: { stateDir: path.join(dir, 'state'), controlSocket: path.join(dir, 'control.sock'), logLevel: 'warn' },
   };
   const cfg = path.join(dir, 'config.json');
@@ -123,7 +125,8 @@ async function runAgent(file: string, rawBytes: number, nodeFlags: string[] = []
   const st = await request(config.daemon.controlSocket, 'status');
   await agent.stop();
   const { state, spool } = openSpool(config.daemon.stateDir);
-  const text = zlib.gunzipSync(concatenated(spool)).toString('utf8');
+  const body = concatenated(spool);
+  const text = codec === 'zstd' ? unzstd(body) : zlib.gunzipSync(body).toString('utf8');
   state.db.close();
   const ids = countIds((function* () {
     for (const l of text.split('\n')) if (l) yield decodeRecord(l)!.line.toString();
@@ -202,7 +205,7 @@ function show(label: string, r: Run): void {
   say(`${label.padEnd(34)} ${Math.round(r.recordsPerSec).toLocaleString('en').padStart(9)} rec/s  ` +
     `cpu ${r.cpuPerMillion.toFixed(2)} s/M  rss ${r.rssSteadyMiB.toFixed(1)} MiB (anon ${r.anonSteadyMiB.toFixed(1)}, uss ${r.ussSteadyMiB.toFixed(1)}, ` +
     `peak ${r.rssPeakMiB.toFixed(1)})  ` +
-    `wamp ${r.writeAmplification.toFixed(3)}  gzip ${r.compressionRatio.toFixed(2)}x  lost ${r.lost} dup ${r.duplicated}`);
+    `wamp ${r.writeAmplification.toFixed(3)}  ratio ${r.compressionRatio.toFixed(2)}x  lost ${r.lost} dup ${r.duplicated}`);
 }
 
 async function idleRss(): Promise<{ rssMiB: number; anonMiB: number; ussMiB: number; nodeFloor: { rssMiB: number; anonMiB: number; ussMiB: number } }> {
@@ -241,13 +244,17 @@ async function main(): Promise<void> {
   if (values['in-namespace']) {
     // Child mode: inside a private network namespace with a deeper datagram queue.
     const runs: Run[] = [];
+    const zstd: Run[] = [];
     const refs: Run[] = [];
     for (let i = 0; i < RUNS; i++) {
       runs.push(await runAgent(file, rawBytes, FLAGS));
       const ref = await runRsyslog(file, rawBytes);
       if (!('skipped' in ref)) refs.push(ref);
+      zstd.push(await runAgent(file, rawBytes, FLAGS, 0, 'zstd'));
     }
-    fs.writeFileSync(values['in-namespace'], JSON.stringify({ qlen, run: summarise(runs), rsyslog: refs.length ? summarise(refs) : null }));
+    fs.writeFileSync(values['in-namespace'], JSON.stringify({
+      qlen, run: summarise(runs), zstd: summarise(zstd), rsyslog: refs.length ? summarise(refs) : null,
+    }));
     return;
   }
 
@@ -258,7 +265,7 @@ async function main(): Promise<void> {
 
   if (values.only === '' || values.only === 'ingest') await ingestSection(file, rawBytes, qlen, result);
   if (values.only === '' || values.only === 'objects') result.objects = await objectsSection();
-  if (values.only === '' || values.only === 'compression') result.compression = benchCompression(say, data, N, RUNS);
+  if (values.only === '' || values.only === 'compression') result.compression = await benchCompression(say, data, N, RUNS);
 
   const why = uploadBenchAvailable();
   if (values.only !== '' && values.only !== 'upload') say('upload benchmark not asked for');
@@ -305,8 +312,12 @@ async function objectsSection(): Promise<Record<string, unknown>> {
   return Object.fromEntries([none!, ...bursts].map((v) => [v.mix, v.summary]));
 }
 
-/** One table of what matters against rsyslog, each row a ratio (tmsp-agent ÷ rsyslog) of medians measured alike. */
-function ratioTable(ref: Run, agent: Run): void {
+/**
+ * One table of what matters against rsyslog, each row a ratio (tmsp-agent ÷
+ * rsyslog) of medians measured alike; the agent with spool.compression=zstd
+ * beside it (rsyslog's omfile has only gzip).
+ */
+function ratioTable(ref: Run, agent: Run, zstd?: Run): void {
   const rows: Array<[string, (r: Run) => number, number]> = [
     ['lines/s', (r) => r.recordsPerSec, 0],
     ['CPU s per 1M lines', (r) => r.cpuPerMillion, 2],
@@ -320,14 +331,17 @@ function ratioTable(ref: Run, agent: Run): void {
     ['RSS peak, MiB', (r) => r.rssPeakMiB, 1],
   ];
   const fmt = (x: number, d: number) => (d === 0 ? Math.round(x).toLocaleString('en') : x.toFixed(d));
-  say(`  ${'(medians)'.padEnd(30)} ${'rsyslog'.padStart(10)} ${'tmsp-agent'.padStart(11)} ${'ratio'.padStart(7)}`);
+  say(`  ${'(medians)'.padEnd(30)} ${'rsyslog'.padStart(10)} ${'tmsp-agent'.padStart(11)} ${'ratio'.padStart(7)}` +
+    (zstd ? ` ${'agent zstd'.padStart(11)} ${'ratio'.padStart(7)}` : ''));
   for (const [name, f, d] of rows) {
-    say(`  ${name.padEnd(30)} ${fmt(f(ref), d).padStart(10)} ${fmt(f(agent), d).padStart(11)} ${(f(agent) / f(ref)).toFixed(2).padStart(7)}`);
+    say(`  ${name.padEnd(30)} ${fmt(f(ref), d).padStart(10)} ${fmt(f(agent), d).padStart(11)} ${(f(agent) / f(ref)).toFixed(2).padStart(7)}` +
+      (zstd ? ` ${fmt(f(zstd), d).padStart(11)} ${(f(zstd) / f(ref)).toFixed(2).padStart(7)}` : ''));
   }
 }
 
 async function ingestSection(file: string, rawBytes: number, qlen: number, result: Record<string, unknown>): Promise<void> {
   const agentRuns: Run[] = [];
+  const zstdRuns: Run[] = [];
   const refRuns: Run[] = [];
   let refSkipped: string | undefined;
   for (let i = 0; i < RUNS; i++) {
@@ -335,14 +349,18 @@ async function ingestSection(file: string, rawBytes: number, qlen: number, resul
     const ref = await runRsyslog(file, rawBytes);
     if ('skipped' in ref) refSkipped = ref.skipped;
     else refRuns.push(ref);
+    zstdRuns.push(await runAgent(file, rawBytes, FLAGS, 0, 'zstd'));
   }
   const agent = summarise(agentRuns);
+  const zstd = summarise(zstdRuns);
   show(`tmsp-agent (qlen ${qlen})`, agent);
+  show(`tmsp-agent zstd (qlen ${qlen})`, zstd);
   result.agent = agent;
+  result.agentZstd = zstd;
   if (refRuns.length > 0) {
     const ref = summarise(refRuns);
     show(`rsyslog omfile zip6 (qlen ${qlen})`, ref);
-    ratioTable(ref, agent);
+    ratioTable(ref, agent, zstd);
     result.rsyslog = ref;
   } else {
     say(`rsyslog reference skipped: ${refSkipped}`);
@@ -351,19 +369,24 @@ async function ingestSection(file: string, rawBytes: number, qlen: number, resul
 
   // The same load for both, one they both hold: memory compared where neither is limited by the other's speed.
   const fixedAgent: Run[] = [];
+  const fixedZstd: Run[] = [];
   const fixedRef: Run[] = [];
   for (let i = 0; i < RUNS; i++) {
     fixedAgent.push(await runAgent(file, rawBytes, FLAGS, FIXED_RATE));
     const ref = await runRsyslog(file, rawBytes, FIXED_RATE);
     if (!('skipped' in ref)) fixedRef.push(ref);
+    fixedZstd.push(await runAgent(file, rawBytes, FLAGS, FIXED_RATE, 'zstd'));
   }
   const fa = summarise(fixedAgent);
+  const fz = summarise(fixedZstd);
   show(`tmsp-agent at ${FIXED_RATE.toLocaleString('en')} lines/s`, fa);
+  show(`tmsp-agent zstd at ${FIXED_RATE.toLocaleString('en')} lines/s`, fz);
   result.agentFixedRate = { rate: FIXED_RATE, ...fa };
+  result.agentZstdFixedRate = { rate: FIXED_RATE, ...fz };
   if (fixedRef.length > 0) {
     const fr = summarise(fixedRef);
     show(`rsyslog at ${FIXED_RATE.toLocaleString('en')} lines/s`, fr);
-    ratioTable(fr, fa);
+    ratioTable(fr, fa, fz);
     result.rsyslogFixedRate = { rate: FIXED_RATE, ...fr };
   }
 
@@ -373,12 +396,13 @@ async function ingestSection(file: string, rawBytes: number, qlen: number, resul
     execFileSync('unshare', ['-n', 'sh', '-c',
       `sysctl -qw net.unix.max_dgram_qlen=${deep} && "${process.execPath}" "${path.join(HERE, 'run.ts')}" --records ${N} --runs ${RUNS} --node-flags="${FLAGS.join(' ')}" --in-namespace "${out}"`],
     { stdio: 'inherit' });
-    const ns = JSON.parse(fs.readFileSync(out, 'utf8')) as { qlen: number; run: Run; rsyslog: Run | null };
+    const ns = JSON.parse(fs.readFileSync(out, 'utf8')) as { qlen: number; run: Run; zstd: Run; rsyslog: Run | null };
     fs.rmSync(out);
     show(`tmsp-agent (qlen ${ns.qlen}, netns)`, ns.run);
+    show(`tmsp-agent zstd (qlen ${ns.qlen}, netns)`, ns.zstd);
     if (ns.rsyslog) {
       show(`rsyslog omfile zip6 (qlen ${ns.qlen}, netns)`, ns.rsyslog);
-      ratioTable(ns.rsyslog, ns.run);
+      ratioTable(ns.rsyslog, ns.run, ns.zstd);
     }
     result.agentDeepQueue = ns;
   } else {

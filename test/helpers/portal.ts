@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { batchFileName } from '../../src/protocol/batch.ts';
+import { batchFileName, type Codec } from '../../src/protocol/batch.ts';
 import { encodeRecord, sourcePrefix } from '../../src/protocol/record.ts';
 import { classify } from '../../src/parse/index.ts';
 import { hashPassword } from '../../src/portal/accounts/password.ts';
@@ -29,14 +29,25 @@ export function ndjson(lines: string[], t = Date.UTC(2026, 2, 9, 9, 0, 0)): stri
   return lines.map((l) => encodeRecord(t, prefix, classify(l), l, Buffer.from(l))).join('');
 }
 
-/** Write a batch <dir>/<applianceId>/<first>-<last>.ndjson.gz holding these lines; returns its relative path and file. */
-export function writeBatch(dir: string, applianceId: string, firstSeq: number, lines: string[], o: { lastSeq?: number; raw?: Buffer } = {}):
-  { relPath: string; file: string } {
+/** These lines as the agent compresses them: a chunk per `perChunk` lines, gzip members or zstd frames back to back. */
+export function compressed(lines: string[], codec: Codec = 'gzip', perChunk = lines.length || 1): Buffer {
+  const parts: Buffer[] = [];
+  for (let i = 0; i < Math.max(lines.length, 1); i += perChunk) {
+    const text = ndjson(lines.slice(i, i + perChunk));
+    parts.push(codec === 'gzip' ? zlib.gzipSync(text)
+      : zlib.zstdCompressSync(text, { params: { [zlib.constants.ZSTD_c_checksumFlag]: 1 } }));
+  }
+  return Buffer.concat(parts);
+}
+
+/** Write a batch <dir>/<applianceId>/<first>-<last>.ndjson.gz (or .zst) holding these lines; returns its relative path and file. */
+export function writeBatch(dir: string, applianceId: string, firstSeq: number, lines: string[],
+  o: { lastSeq?: number; raw?: Buffer; codec?: Codec } = {}): { relPath: string; file: string } {
   const lastSeq = o.lastSeq ?? firstSeq + lines.length - 1;
-  const relPath = `upload/${applianceId}/${batchFileName({ firstSeq, lastSeq })}`;
+  const relPath = `upload/${applianceId}/${batchFileName({ firstSeq, lastSeq }, o.codec)}`;
   const file = path.join(dir, relPath);
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, o.raw ?? zlib.gzipSync(ndjson(lines)));
+  fs.writeFileSync(file, o.raw ?? compressed(lines, o.codec));
   return { relPath, file };
 }
 

@@ -14,6 +14,7 @@ export const SMALL: SpoolOptions = {
   budgetBytes: 8 * 1024 * 1024,
   chunkMaxBytes: 64 * 1024,
   chunkMaxAgeMs: 60_000,
+  compression: 'gzip',
   compressionLevel: 6,
   maxPendingBytes: 4 * 1024 * 1024,
   durability: 'full',
@@ -43,6 +44,11 @@ export function gunzip(data: Buffer): string {
   return execFileSync('gunzip', ['-c'], { input: data, maxBuffer: 1 << 30 }).toString('utf8');
 }
 
+/** Decompress zstd frames back to back with the system's zstd, as an operator would. */
+export function unzstd(data: Buffer): string {
+  return execFileSync('zstd', ['-dcq'], { input: data, maxBuffer: 1 << 30 }).toString('utf8');
+}
+
 export function gunzipInProcess(data: Buffer): string {
   return zlib.gunzipSync(data).toString('utf8');
 }
@@ -60,7 +66,7 @@ export function prefill(stateDir: string, total: number, lines: string[], budget
   let bytes = 0;
   let records = 0;
   while (bytes < total) {
-    spool.ring.commit({ records: lines.length, rawBytes: Buffer.byteLength(ndjson), firstTime: Date.now(), data, notes: [] });
+    spool.ring.commit({ records: lines.length, rawBytes: Buffer.byteLength(ndjson), firstTime: Date.now(), codec: 'gzip', data, notes: [] });
     bytes += data.length;
     records += lines.length;
   }

@@ -1,6 +1,7 @@
 // Shared pieces of the TMSP integration tests: the peers, an agent config
 // pointing at them, and reading back what reached the log server.
 
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { RunningAgent } from './agent.ts';
@@ -76,11 +77,17 @@ export function batchFiles(dir: string): string[] {
   return fs.readdirSync(dir).filter((f) => parseBatchFileName(f)).sort();
 }
 
+/** A batch file's content, read as an operator would: zlib for .gz, the zstd tool for .zst (its frames back to back). */
+export function batchText(file: string): string {
+  if (file.endsWith('.zst')) return execFileSync('zstd', ['-dcq', file], { maxBuffer: 1 << 30 }).toString('utf8');
+  return zlib.gunzipSync(fs.readFileSync(file)).toString('utf8');
+}
+
 /** Every record line that reached the server, in batch order. */
 export function receivedLines(dir: string): string[] {
   const out: string[] = [];
   for (const f of batchFiles(dir)) {
-    const text = zlib.gunzipSync(fs.readFileSync(path.join(dir, f))).toString('utf8');
+    const text = batchText(path.join(dir, f));
     for (const l of text.split('\n')) if (l) out.push(decodeRecord(l)!.line.toString());
   }
   return out;

@@ -142,6 +142,22 @@ describe('agent → portal', () => {
     expect(found.recentBatches.every((b: { via: string }) => b.via === 'https')).toBe(true);
   });
 
+  it('with spool.compression zstd, over SFTP and HTTPS: the portal reads the .ndjson.zst batches, every line once', async () => {
+    for (const protocol of ['ssh', 'ssl'] as const) {
+      const id = `tda-zstd-${protocol}`;
+      const a = await agentFor(id, tmsp(protocol), { spool: { compression: 'zstd', chunkMaxBytes: 64 * 1024, chunkMaxAgeMs: 200 } });
+      // About 180 KB of records: chunks of 64 KiB, so a batch is several zstd frames back to back, every one of which must be read.
+      const sent = feed(a, 600);
+      await until(() => a.status().spool.chunks >= 3 ? true : undefined, 10_000, 'several chunks');
+      await uploaded(a, id, sent.lines, sent.detections);
+      const found = portal.cli(['--json', 'appliance', 'show', id]).json.appliance;
+      expect(found.recentBatches.length).toBeGreaterThan(0);
+      expect(found.recentBatches.every((b: { name: string }) => b.name.endsWith('.ndjson.zst')), JSON.stringify(found.recentBatches)).toBe(true);
+      expect(found.gaps ?? []).toEqual([]);
+      await a.stop('SIGKILL');
+    }
+  });
+
   it('a killed agent turns its appliance offline, then silent, on the fleet page an administrator watches; its return makes it online', async () => {
     const id = 'tda-kill-01';
     const a = await agentFor(id, tmsp('ssh'));

@@ -104,7 +104,7 @@ function batch(name: string, bytes: number) {
   const data = crypto.randomBytes(bytes);
   const parts: Buffer[] = [];
   for (let off = 0; off < data.length; off += 100_000) parts.push(data.subarray(off, off + 100_000));
-  return { data, item: { name, bytes: data.length, open: () => Readable.from(parts) } };
+  return { data, item: { name, codec: 'gzip' as const, bytes: data.length, open: () => Readable.from(parts) } };
 }
 
 describe('the limits a server says it takes', () => {

@@ -54,6 +54,30 @@ describe.each(['ssh', 'ssl'] as const)('uploading over %s', (protocol) => {
   });
 });
 
+describe.each(['ssh', 'ssl'] as const)('zstd batches over %s', (protocol) => {
+  it('are .ndjson.zst once spool.compression is zstd, which the zstd tool reads; chunks stored before stay .ndjson.gz', async () => {
+    const a = await tmspAgent({ protocol });
+    await feed(a, 0, 1000, 100);
+    await until(() => a.status().spool.open.records === 0 && a.status().spool.chunks > 0, 10_000, 'the gzip chunks sealed');
+    const set = a.cli('--json', 'config', 'set', 'spool.compression=zstd');
+    expect(set.code, set.stdout + set.stderr).toBe(0);
+    await feed(a, 1000, 3000, 100);
+    const r = a.cli('--json', 'upload-now');
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const dir = batchDir(f.peers, protocol);
+    const files = batchFiles(dir);
+    const gz = files.filter((x) => x.endsWith('.ndjson.gz'));
+    const zst = files.filter((x) => x.endsWith('.ndjson.zst'));
+    expect(gz.length).toBeGreaterThan(0);
+    expect(zst.length).toBeGreaterThan(0);
+    expect(gz.length + zst.length).toBe(files.length);
+    expect(parseBatchFileName(gz.at(-1)!)!.lastSeq).toBeLessThan(parseBatchFileName(zst[0]!)!.firstSeq);
+    // receivedLines reads .zst with the zstd tool: every record once, in order, across the change.
+    expect(idsOf(receivedLines(dir))).toEqual([...Array(3000).keys()]);
+    expect(a.status().spool.chunks).toBe(0);
+  });
+});
+
 describe('the status server', () => {
   it('gets the registration and "online" (retained), heartbeats, and "offline" on a graceful stop', async () => {
     const t0 = Date.now();

@@ -24,7 +24,7 @@ const USED = [
   '/usr/sbin/sshd', '/usr/bin/sftp', '/usr/bin/ssh-keygen', '/usr/bin/sshpass', '/usr/sbin/nginx',
   '/usr/sbin/mosquitto', '/usr/bin/mosquitto_passwd', '/usr/bin/tinyproxy', '/usr/bin/openssl',
   // tools the tests call
-  '/usr/bin/logger', '/usr/sbin/runuser', '/usr/bin/unshare', '/usr/bin/pgrep', '/usr/sbin/sysctl',
+  '/usr/bin/logger', '/usr/sbin/runuser', '/usr/bin/unshare', '/usr/bin/pgrep', '/usr/sbin/sysctl', '/usr/bin/zstd',
   // the benchmark's reference
   '/usr/sbin/rsyslogd',
 ];

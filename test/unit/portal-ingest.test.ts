@@ -1,17 +1,21 @@
 // Ingest against the real SQLite store: what a batch must be to count, that
 // it counts once, what is kept of its detections, and what a crash leaves.
 
+import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { Ingest } from '../../src/portal/ingest/ingest.ts';
 import { batchOf } from '../../src/portal/ingest/batch.ts';
 import { detectionOf } from '../../src/portal/ingest/detection.ts';
 import { eventTime } from '../../src/portal/ingest/event-time.ts';
+import { zstdDecoded } from '../../src/portal/ingest/zstd.ts';
 import type { Landed } from '../../src/portal/receive/landed.ts';
 import { SqliteStore } from '../../src/portal/store/sqlite/store.ts';
-import { CEF_LINE, LEEF_LINE, ndjson, PLAIN_LINE, writeBatch } from '../helpers/portal.ts';
+import { CEF_LINE, compressed, LEEF_LINE, ndjson, PLAIN_LINE, writeBatch } from '../helpers/portal.ts';
 import { tmpdir } from '../helpers/tmp.ts';
 
 const ID = 'tda-01';
@@ -107,6 +111,47 @@ describe('portal ingest', () => {
     await s.store.close();
   });
 
+  it('takes zstd batches as the agent writes them (a frame per chunk), and quarantines one cut short, damaged or mislabelled', async () => {
+    const s = setup();
+    const ingest = s.make();
+    await ingest.start();
+    const b = writeBatch(s.acct('acme'), ID, 1, lines(30), { codec: 'zstd' });
+    expect(b.file.endsWith('000000000001-000000000030.ndjson.zst')).toBe(true);
+    fs.writeFileSync(b.file, compressed(lines(30), 'zstd', 7));
+    s.land(ingest, 'acme', b);
+    await ingest.idle();
+    expect(s.outcomes).toEqual(['ingested']);
+    expect((await s.store.appliances.get(ID))!).toMatchObject({ batches: 1, records: 30, detections: 20 });
+    expect(fs.existsSync(path.join(s.root, 'batches', ID, path.basename(b.file)))).toBe(true);
+
+    const good = compressed(lines(10), 'zstd', 4);
+    const damaged = Buffer.from(good);
+    damaged[good.length - 12]! ^= 0x5a;
+    const cases: Array<[Buffer, number]> = [
+      [good.subarray(0, good.length - 3), 10],
+      [good.subarray(0, good.length - good.length % 97), 10],
+      [damaged, 10],
+      [compressed(lines(10), 'gzip'), 10],
+      [Buffer.concat([good, Buffer.from('trailing')]), 10],
+    ];
+    let first = 100;
+    for (const [raw, count] of cases) {
+      s.land(ingest, 'acme', writeBatch(s.acct('acme'), ID, first, [], { lastSeq: first + count - 1, raw, codec: 'zstd' }));
+      first += 100;
+    }
+    await ingest.idle();
+    expect(s.outcomes.slice(1)).toEqual([
+      'quarantined: the stream ends inside a zstd frame (checksum)',
+      expect.stringMatching(/^quarantined: the stream ends inside a zstd frame/),
+      expect.stringMatching(/^quarantined: not a complete zstd stream \(/),
+      'quarantined: not a zstd frame (bad magic number)',
+      'quarantined: not a zstd frame (bad magic number)',
+    ]);
+    expect((await s.store.appliances.get(ID))!).toMatchObject({ batches: 1, records: 30 });
+    await ingest.stop();
+    await s.store.close();
+  });
+
   it('refuses another account\'s appliance, and names that are not batches', async () => {
     const s = setup();
     const ingest = s.make();
@@ -123,6 +168,8 @@ describe('portal ingest', () => {
     expect(batchOf('upload/../x/1-2.ndjson.gz')).toMatchObject({ applianceId: 'x' });
     expect(batchOf('upload/a b/1-2.ndjson.gz')).toBeUndefined();
     expect(batchOf('upload/x/2-1.ndjson.gz')).toBeUndefined();
+    expect(batchOf('upload/x/1-2.ndjson.zst')).toMatchObject({ applianceId: 'x', codec: 'zstd' });
+    expect(batchOf('upload/x/1-2.ndjson.xz')).toBeUndefined();
     await ingest.stop();
     await s.store.close();
   });
@@ -183,6 +230,31 @@ describe('portal ingest', () => {
     expect(await s.store.detections.search({ limit: 10 })).toHaveLength(6);
     await ingest.stop();
     await s.store.close();
+  });
+});
+
+describe('zstd batches', () => {
+  async function decode(data: Buffer, piece: number): Promise<Buffer> {
+    const parts: Buffer[] = [];
+    for (let i = 0; i < data.length; i += piece) parts.push(data.subarray(i, i + piece));
+    const out: Buffer[] = [];
+    for await (const b of zstdDecoded(Readable.from(parts))) out.push(b);
+    return Buffer.concat(out);
+  }
+
+  it('reads every frame as the zstd tool does, in whatever pieces the bytes arrive: compressed, raw and RLE blocks, skippable frames', async () => {
+    const text = Buffer.from(ndjson(lines(2000)));
+    const noise = crypto.randomBytes(300_000);
+    const skippable = Buffer.concat([Buffer.from([0x5e, 0x2a, 0x4d, 0x18, 5, 0, 0, 0]), Buffer.from('skip!')]);
+    const frames = Buffer.concat([
+      zlib.zstdCompressSync(text), skippable, zlib.zstdCompressSync(noise), zlib.zstdCompressSync(Buffer.alloc(500_000, 'a')),
+      zlib.zstdCompressSync(Buffer.alloc(0)),
+    ]);
+    const expected = execFileSync('zstd', ['-dcq'], { input: frames, maxBuffer: 1 << 30 });
+    expect(expected.length).toBe(text.length + noise.length + 500_000);
+    for (const piece of [7, 4096, 65536, frames.length]) expect((await decode(frames, piece)).equals(expected)).toBe(true);
+    // Every cut short of the end fails: no prefix reads as a shorter batch.
+    for (let cut = 1; cut < frames.length; cut += 4099) await expect(decode(frames.subarray(0, cut), 65536)).rejects.toThrow();
   });
 });
 

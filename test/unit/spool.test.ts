@@ -1,4 +1,4 @@
-// The spool: records stream into gzip members, sealed chunks are stored in
+// The spool: records stream into gzip members (or zstd frames), sealed chunks are stored in
 // order within the byte budget, and what goes in comes out exactly once.
 
 import crypto from 'node:crypto';
@@ -10,7 +10,7 @@ import { selectBatch } from '../../src/spool/batch.ts';
 import { segmentFile } from '../../src/spool/segments.ts';
 import { crc32, gzipSync } from 'node:zlib';
 import { openState, WAL_SIZE_LIMIT } from '../../src/state/db.ts';
-import { chunksOf, concatenated, dirBytes, flipBodyByte, gunzip, openSpool } from '../helpers/spool.ts';
+import { chunksOf, concatenated, dirBytes, flipBodyByte, gunzip, openSpool, SMALL, unzstd } from '../helpers/spool.ts';
 import { tmpdir } from '../helpers/tmp.ts';
 
 const PREFIX = sourcePrefix('syslog');
@@ -138,6 +138,41 @@ describe('spool', () => {
     }
     expect(batches.map((b) => [b.firstSeq, b.lastSeq])).toEqual([[all[0]!.firstSeq, all[1]!.lastSeq], [all[3]!.firstSeq, all.at(-1)!.lastSeq]]);
     for (const b of batches) expect(b.records).toBe(b.lastSeq - b.firstSeq + 1);
+    state.db.close();
+  });
+
+  it('with spool.compression zstd, stores zstd frames the zstd tool reads back; a batch never mixes the two codecs', async () => {
+    const { state, spool } = openSpool(tmpdir(), { chunkMaxBytes: 64 * 1024, compression: 'zstd', compressionLevel: 3 });
+    const sent: string[] = [];
+    const append = (from: number, to: number) => {
+      for (let i = from; i < to; i++) {
+        sent.push(rec(i, i % 17));
+        spool.chunker.append(sent.at(-1)!, Date.now());
+      }
+    };
+    append(0, 2000);
+    await spool.flush();
+    const zst = [...chunksOf(spool.ring)];
+    expect(zst.length).toBeGreaterThan(3);
+    expect(zst.every((c) => c.codec === 'zstd' && c.data.readUInt32LE(0) === 0xfd2fb528)).toBe(true);
+    expect(unzstd(concatenated(spool))).toBe(sent.join(''));
+    // The setting changes while chunks wait (it applies from the next chunk): the next chunks are gzip, and each batch is one codec or the other.
+    spool.configure({ ...SMALL, chunkMaxBytes: 64 * 1024, compression: 'gzip', compressionLevel: 6 });
+    append(2000, 4000);
+    await spool.flush();
+    spool.configure({ ...SMALL, chunkMaxBytes: 64 * 1024, compression: 'zstd', compressionLevel: 3 });
+    append(4000, 5000);
+    await spool.flush();
+    const batches = [];
+    let text = '';
+    for (let b = selectBatch(spool.ring, 1 << 30); b; b = selectBatch(spool.ring, 1 << 30)) {
+      batches.push([b.codec, b.firstSeq, b.lastSeq]);
+      const body = Buffer.concat(b.chunks.map((seq) => spool.ring.data(spool.ring.next(seq - 1)!)!));
+      text += b.codec === 'zstd' ? unzstd(body) : gunzip(body);
+      spool.ring.release(b.lastSeq);
+    }
+    expect(batches).toEqual([['zstd', 1, 2000], ['gzip', 2001, 4000], ['zstd', 4001, 5000]]);
+    expect(text).toBe(sent.join(''));
     state.db.close();
   });
 
@@ -286,13 +321,13 @@ describe('spool', () => {
       const next = spool.stats().nextSeq;
       state.db.prepare(`INSERT INTO chunk (first_seq, last_seq, records, raw_bytes, bytes, first_time, sealed_at, crc, data)
         VALUES (?, ?, 1, 1, 1, 0, 0, 0, x'00')`).run(next, next);
-      expect(() => spool.ring.commit({ records: 5, rawBytes: 50, firstTime: Date.now(), data: crypto.randomBytes(4000), notes: [] }))
+      expect(() => spool.ring.commit({ records: 5, rawBytes: 50, firstTime: Date.now(), codec: 'gzip', data: crypto.randomBytes(4000), notes: [] }))
         .toThrow(/UNIQUE/);
       expect(segments(dir).map((f) => [f, fs.statSync(path.join(segDir(dir), f)).size])).toEqual(files);
       // Once the row is out of the way, the same chunk goes in, and every body reads back intact.
       state.db.prepare('DELETE FROM chunk WHERE first_seq = ?').run(next);
       const data = gzipSync(rec(9999));
-      spool.ring.commit({ records: 1, rawBytes: rec(9999).length, firstTime: Date.now(), data, notes: [] });
+      spool.ring.commit({ records: 1, rawBytes: rec(9999).length, firstTime: Date.now(), codec: 'gzip', data, notes: [] });
       expect(gunzip(concatenated(spool)).trimEnd().split('\n').length).toBe(201);
       expect(spool.stats().corrupt.chunks).toBe(0);
       state.db.close();

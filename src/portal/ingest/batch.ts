@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
-import { parseBatchFileName } from '../../protocol/batch.ts';
+import { batchCodec, parseBatchFileName, type Codec } from '../../protocol/batch.ts';
 import { decodeRecord } from '../../protocol/record.ts';
 import { APPLIANCE_ID } from '../../protocol/topics.ts';
 import type { Landed } from '../receive/landed.ts';
@@ -15,6 +15,7 @@ import type { Store } from '../store/store.ts';
 import type { BatchRange, Detection } from '../store/types.ts';
 import { detectionOf } from './detection.ts';
 import { LineTooLong, lines } from './lines.ts';
+import { ZstdFormatError, zstdDecoded } from './zstd.ts';
 
 /** Detections written per statement batch: memory stays flat however large the batch. */
 const SLICE = 5000;
@@ -37,14 +38,24 @@ export type Outcome =
 /** Not a batch, or a batch that cannot be what its name says. */
 class Refused extends Error {}
 
-/** The appliance id and range a landed file's path names: <...>/<applianceId>/<first>-<last>.ndjson.gz. */
-export function batchOf(relPath: string): { applianceId: string; range: BatchRange; name: string } | undefined {
+/** The appliance id, range and codec a landed file's path names: <...>/<applianceId>/<first>-<last>.ndjson.gz (or .zst). */
+export function batchOf(relPath: string): { applianceId: string; range: BatchRange; name: string; codec: Codec } | undefined {
   const parts = relPath.split('/');
   const file = parts.at(-1)!;
   const applianceId = parts.at(-2);
   const range = parseBatchFileName(file);
   if (!range || applianceId === undefined || !APPLIANCE_ID.test(applianceId)) return undefined;
-  return { applianceId, range, name: file };
+  return { applianceId, range, name: file, codec: batchCodec(file)! };
+}
+
+/** The file's content, decompressed as its name says; an incomplete stream fails the read. */
+function decompressed(file: string, codec: Codec): { content: AsyncIterable<Buffer>; done: Promise<void> } {
+  if (codec === 'zstd') return { content: zstdDecoded(fs.createReadStream(file)), done: Promise.resolve() };
+  const gunzip = zlib.createGunzip();
+  const done = pipeline(fs.createReadStream(file), gunzip).catch((err: Error) => {
+    gunzip.destroy(err);
+  });
+  return { content: gunzip, done };
 }
 
 function covers(covered: BatchRange[], seq: number): boolean {
@@ -62,8 +73,8 @@ function moveInto(dir: string, file: string, name: string): string {
 export async function ingestOne(l: Landed, store: Store, paths: IngestPaths, o: { maxBatchBytes: number; maxAppliances: number; now: () => number }):
   Promise<Outcome> {
   const b = batchOf(l.relPath);
-  if (!b) return { kind: 'ignored', reason: 'not a batch name (<applianceId>/<first>-<last>.ndjson.gz)' };
-  const { applianceId, range, name } = b;
+  if (!b) return { kind: 'ignored', reason: 'not a batch name (<applianceId>/<first>-<last>.ndjson.gz or .ndjson.zst)' };
+  const { applianceId, range, name, codec } = b;
   const quarantine = async (reason: string): Promise<Outcome> => {
     const at = o.now();
     if (fs.existsSync(l.file)) moveInto(path.join(paths.quarantine, l.account, applianceId), l.file, `${name}.${at}`);
@@ -100,11 +111,8 @@ export async function ingestOne(l: Landed, store: Store, paths: IngestPaths, o: 
   let detections = 0;
   let slice: Detection[] = [];
   try {
-    const gunzip = zlib.createGunzip();
-    const reading = pipeline(fs.createReadStream(l.file), gunzip).catch((err: Error) => {
-      gunzip.destroy(err);
-    });
-    for await (const text of lines(gunzip, MAX_RECORD_BYTES)) {
+    const { content, done } = decompressed(l.file, codec);
+    for await (const text of lines(content, MAX_RECORD_BYTES)) {
       if (count >= expected) throw new Refused(`more records than the name's range (${expected})`);
       const seq = range.firstSeq + count++;
       const rec = decodeRecord(text);
@@ -122,12 +130,13 @@ export async function ingestOne(l: Landed, store: Store, paths: IngestPaths, o: 
         slice = [];
       }
     }
-    await reading;
+    await done;
     if (count !== expected) throw new Refused(`${count} records, the name's range says ${expected}`);
     if (slice.length) await store.batches.addDetections(begun.id, slice);
   } catch (err) {
     await store.batches.discard(begun.id);
-    const reason = err instanceof Refused || err instanceof LineTooLong ? err.message : `not a complete gzip stream (${(err as Error).message})`;
+    const reason = err instanceof Refused || err instanceof LineTooLong || err instanceof ZstdFormatError ? err.message
+      : `not a complete ${codec} stream (${(err as Error).message})`;
     return quarantine(reason);
   }
   await store.batches.finish(begun.id, { newRecords, detections, now: o.now() });

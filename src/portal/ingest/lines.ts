@@ -1,14 +1,12 @@
-// NDJSON lines out of a gunzipped stream, each at most `max` bytes: a record
+// NDJSON lines out of a decompressed stream, each at most `max` bytes: a record
 // longer than any the agent writes means the batch is not what it claims.
-
-import type { Readable } from 'node:stream';
 
 export class LineTooLong extends Error {}
 
-export async function* lines(stream: Readable, max: number): AsyncGenerator<string> {
+export async function* lines(stream: AsyncIterable<Buffer>, max: number): AsyncGenerator<string> {
   let held: Buffer[] = [];
   let heldBytes = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
+  for await (const chunk of stream) {
     let start = 0;
     for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, start)) {
       const part = chunk.subarray(start, nl);

@@ -1,12 +1,14 @@
 // The HTTPS ("SSL") sink: PUT <base>/<applianceId>/<name> with Basic auth,
-// Content-Type application/gzip and the exact Content-Length. 200, 201 and
-// 204 mean the server holds the file; other answers are classified so that
-// a refused login is not retried in a tight loop while a 5xx is.
+// the batch's Content-Type (application/gzip or application/zstd) and the
+// exact Content-Length. 200, 201 and 204 mean the server holds the file;
+// other answers are classified so that a refused login is not retried in a
+// tight loop while a 5xx is.
 
 import { Transform, type Duplex, type Readable } from 'node:stream';
 import type { TmspError } from '../../../errors.ts';
 import { basicAuth, httpsCall, httpStatusError, type HttpsAnswer } from '../../../net/https-request.ts';
 import { TokenBucket } from '../../../net/throttle.ts';
+import { MEDIA_TYPE } from '../../../protocol/batch.ts';
 import type { Sink, UploadItem } from '../../sink.ts';
 import type { HttpsTarget } from './index.ts';
 
@@ -33,6 +35,8 @@ export interface HttpsRequest {
   path: string;
   body?: Readable;
   bytes?: number;
+  /** The body's media type (PUT). */
+  type?: string;
   /** Receives the connection, so that a stop can cut it. */
   onSocket?: (s: Duplex) => void;
 }
@@ -41,7 +45,7 @@ export interface HttpsRequest {
 export function httpsRequest(t: HttpsTarget, r: HttpsRequest): Promise<HttpsAnswer> {
   const headers: Record<string, string | number> = { Authorization: basicAuth(t.username, t.password) };
   if (r.method === 'PUT') {
-    headers['Content-Type'] = 'application/gzip';
+    headers['Content-Type'] = r.type ?? 'application/octet-stream';
     headers['Content-Length'] = r.bytes ?? 0;
   }
   return httpsCall({
@@ -66,7 +70,7 @@ export class HttpsSink implements Sink {
     const src = item.open();
     try {
       const res = await httpsRequest(this.t, {
-        method: 'PUT', path, bytes: item.bytes, body: this.bucket ? throttled(src, this.bucket) : src,
+        method: 'PUT', path, bytes: item.bytes, type: MEDIA_TYPE[item.codec], body: this.bucket ? throttled(src, this.bucket) : src,
         onSocket: (s) => (this.current = s),
       });
       const err = statusError(res.status, `PUT ${path}`, res.body);
