@@ -12,8 +12,9 @@ import { Source, type IngestSource, type Intake } from '../intake.ts';
 import { trimDatagram } from './datagram.ts';
 
 export interface DgramBinding {
-  listen(path: string, maxMessageBytes: number,
-    onBatch: (errno: number, data: Buffer, lengths: Buffer) => void): object;
+  /** Each batch is received into `data` and `lengths`, which the next batch rewrites (dgram.c). */
+  listen(path: string, maxMessageBytes: number, data: Buffer, lengths: Uint32Array,
+    onBatch: (errno: number, bytes: number, count: number) => void): object;
   close(handle: object): void;
   socket(): number;
   sendto(fd: number, path: string, data: Buffer): number;
@@ -21,6 +22,9 @@ export interface DgramBinding {
 }
 
 const TRUNCATED = 0x80000000;
+/** One wake-up's datagrams at most: as many bytes, as many messages. */
+const BATCH_BYTES = 256 * 1024;
+const BATCH_MESSAGES = 512;
 
 export class UnixSyslog implements IngestSource {
   readonly source: Source;
@@ -28,6 +32,8 @@ export class UnixSyslog implements IngestSource {
   private readonly intake: Intake;
   private handle: object | undefined;
   private binding: DgramBinding | undefined;
+  private readonly data = Buffer.allocUnsafe(BATCH_BYTES);
+  private readonly lengths = new Uint32Array(BATCH_MESSAGES);
 
   constructor(socketPath: string, intake: Intake) {
     this.socketPath = socketPath;
@@ -51,7 +57,7 @@ export class UnixSyslog implements IngestSource {
       fs.mkdirSync(path.dirname(this.socketPath), { recursive: true, mode: 0o755 });
       await clearStaleSocket(this.socketPath, 'ingest.unixSocket', () => this.live(b));
       // The addon cuts at the limit and flags it; intake needs no second cut.
-      this.handle = b.listen(this.socketPath, this.intake.limit, (errno, data, lengths) => this.batch(errno, data, lengths));
+      this.handle = b.listen(this.socketPath, this.intake.limit, this.data, this.lengths, (errno, _bytes, count) => this.batch(errno, count));
       // Like /dev/log: every local process may log.
       fs.chmodSync(this.socketPath, 0o666);
       this.source.stats.state = 'listening';
@@ -63,16 +69,17 @@ export class UnixSyslog implements IngestSource {
     }
   }
 
-  private batch(errno: number, data: Buffer, lengths: Buffer): void {
+  /** Every message is taken before this returns: the next batch is received into the same buffers. */
+  private batch(errno: number, count: number): void {
     if (errno !== 0) {
       this.source.fail(new Error(`recv failed: errno ${errno}`));
       return;
     }
     let off = 0;
-    for (let i = 0; i < lengths.length; i += 4) {
-      const word = lengths.readUInt32LE(i);
-      const len = word & ~TRUNCATED;
-      const line = trimDatagram(data.subarray(off, off + len));
+    for (let i = 0; i < count; i++) {
+      const word = this.lengths[i]!;
+      const len = (word & ~TRUNCATED) >>> 0;
+      const line = trimDatagram(this.data.subarray(off, off + len));
       off += len;
       if (line.length > 0) this.intake.accept(this.source, line, (word & TRUNCATED) !== 0);
     }
