@@ -184,10 +184,20 @@ export class Chunker {
       this.ageTimer = setTimeout(() => this.seal(), this.opts.chunkMaxAgeMs);
       this.ageTimer.unref();
     }
-    const len = Buffer.byteLength(record);
-    if (c.used + len > STAGING_BYTES) c.flushStaging();
-    if (len > STAGING_BYTES) c.z.write(Buffer.from(record));
-    else c.used += c.staging.write(record, c.used);
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: room is made without
+    // measuring the record first (a second pass over every record), and the
+    // write says how long it was.
+    const most = record.length * 3;
+    if (c.used + most > STAGING_BYTES) c.flushStaging();
+    let len: number;
+    if (most > STAGING_BYTES) {
+      const b = Buffer.from(record);
+      len = b.length;
+      c.z.write(b);
+    } else {
+      len = c.staging.write(record, c.used);
+      c.used += len;
+    }
     c.records++;
     c.rawBytes += len;
     this.pending += len;

@@ -43,6 +43,24 @@ describe('spool', () => {
     state.db.close();
   });
 
+  it('keeps every record whole, whatever its size and characters, across staging buffer boundaries', async () => {
+    const { state, spool } = openSpool(tmpdir());
+    const sent: string[] = [];
+    const texts = ['ascii', 'é ü ß', '日本語のログ', '😀🔒', '\u0000\u001f"\\'];
+    for (let i = 0; i < 3000; i++) {
+      // Mostly short; now and then one of thousands of repeats, past a staging buffer in UTF-8.
+      const n = i % 97 === 0 ? 2000 * (1 + (i % 10)) : 1 + (i % 50);
+      const line = `id=${i} ${texts[i % texts.length]!.repeat(n)}`;
+      sent.push(encodeRecord(i, PREFIX, 'raw', line, Buffer.from(line)));
+      if (!spool.chunker.writable) await new Promise<void>((r) => spool.chunker.onDrain(r));
+      expect(spool.chunker.append(sent.at(-1)!, Date.now())).toBe(true);
+    }
+    await spool.flush();
+    expect(spool.stats().rawBytes).toBe(Buffer.byteLength(sent.join('')));
+    expect(gunzip(concatenated(spool))).toBe(sent.join(''));
+    state.db.close();
+  });
+
   it('keeps non-UTF-8 lines byte for byte', () => {
     const raw = Buffer.from([0x3c, 0x31, 0x33, 0x3e, 0xff, 0xfe, 0x00, 0x41, 0xc3]);
     const r = decodeRecord(encodeRecord(1, PREFIX, 'raw', undefined, raw).trimEnd())!;
