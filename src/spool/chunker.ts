@@ -18,7 +18,7 @@ export interface ChunkerOptions {
   chunkMaxBytes: number;
   chunkMaxAgeMs: number;
   compression: Codec;
-  /** The level for that codec: gzip 1–9, zstd 1–19. */
+  /** The level for that codec: gzip 1–9, zstd 1–6. */
   compressionLevel: number;
   maxPendingBytes: number;
 }

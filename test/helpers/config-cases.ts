@@ -75,7 +75,7 @@ export const CASES: Case[] = [
   ['spool.durability', ['full', 'normal'], ['off', 'FULL'], 'one of: full, normal'],
   ['spool.compression', ['gzip', 'zstd'], ['brotli', 'GZIP', ''], 'one of: gzip, zstd'],
   ['spool.compressionLevel', ['1', '9'], ['0', '10'], 'from 1 to 9'],
-  ['spool.zstdLevel', ['1', '3', '19'], ['0', '20'], 'from 1 to 19'],
+  ['spool.zstdLevel', ['1', '3', '6'], ['0', '7', '19'], 'from 1 to 6'],
   ['spool.maxPendingBytes', ['1MiB', '256MiB'], ['512KiB', '1GiB'], 'size from 1 MiB to 256 MiB'],
   ['daemon.stateDir', ['/var/lib/tmsp-agent'], ['', 'var/lib'], 'absolute path'],
   ['daemon.controlSocket', ['/run/tmsp-agent/control.sock'], ['', 'control.sock'], 'absolute path'],

@@ -246,15 +246,25 @@ describe('zstd batches', () => {
     const text = Buffer.from(ndjson(lines(2000)));
     const noise = crypto.randomBytes(300_000);
     const skippable = Buffer.concat([Buffer.from([0x5e, 0x2a, 0x4d, 0x18, 5, 0, 0, 0]), Buffer.from('skip!')]);
-    const frames = Buffer.concat([
+    const parts = [
       zlib.zstdCompressSync(text), skippable, zlib.zstdCompressSync(noise), zlib.zstdCompressSync(Buffer.alloc(500_000, 'a')),
       zlib.zstdCompressSync(Buffer.alloc(0)),
-    ]);
+    ];
+    const frames = Buffer.concat(parts);
     const expected = execFileSync('zstd', ['-dcq'], { input: frames, maxBuffer: 1 << 30 });
     expect(expected.length).toBe(text.length + noise.length + 500_000);
     for (const piece of [7, 4096, 65536, frames.length]) expect((await decode(frames, piece)).equals(expected)).toBe(true);
-    // Every cut short of the end fails: no prefix reads as a shorter batch.
-    for (let cut = 1; cut < frames.length; cut += 4099) await expect(decode(frames.subarray(0, cut), 65536)).rejects.toThrow();
+    // A cut between frames is a shorter stream (the record count catches that); a cut anywhere inside a frame fails.
+    const ends = parts.map((_, i) => Buffer.concat(parts.slice(0, i + 1)).length);
+    for (const end of ends.slice(0, -1)) {
+      const prefix = execFileSync('zstd', ['-dcq'], { input: frames.subarray(0, end), maxBuffer: 1 << 30 });
+      expect((await decode(frames.subarray(0, end), 65536)).equals(prefix)).toBe(true);
+    }
+    const cuts = [1, 3, 4, 5, 6, 7, 8, 9, ...ends.flatMap((e) => [e - 1, e + 1, e + 5])];
+    for (let cut = 11; cut < frames.length; cut += 4099) cuts.push(cut);
+    for (const cut of cuts.filter((c) => c > 0 && c < frames.length && !ends.includes(c))) {
+      await expect(decode(frames.subarray(0, cut), 65536), `cut at ${cut}`).rejects.toThrow();
+    }
   });
 });
 

@@ -109,7 +109,8 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
     used += got;
   }
   if (n > 0) deliver(l, 0, used, n);
-  if (err) deliver(l, err, 0, 0);
+  /* The batch's callback may have closed the listener: its callback reference is gone. */
+  if (err && l->fd >= 0) deliver(l, err, 0, 0);
 }
 
 static napi_value listen_(napi_env env, napi_callback_info info) {

@@ -16,6 +16,12 @@ const SKIPPABLE_MASK = 0xfffffff0;
 const SKIPPABLE_MAGIC = 0x184d2a50;
 /** RFC 8878 §3.1.1.2.3: no block is larger than 128 KiB. */
 const MAX_BLOCK = 128 * 1024;
+/**
+ * The largest window a frame may ask the decoder for: the agent's is at
+ * most its chunk size, 16 MiB at most (spool/chunker.ts). libzstd alone would
+ * grant any sender 128 MiB per decode.
+ */
+const WINDOW_LOG_MAX = 24;
 
 export class ZstdFormatError extends Error {}
 
@@ -111,7 +117,7 @@ export async function* zstdDecoded(src: AsyncIterable<Buffer>): AsyncGenerator<B
         continue;
       }
       if (magic !== FRAME_MAGIC) throw new ZstdFormatError('not a zstd frame (bad magic number)');
-      const d = zlib.createZstdDecompress();
+      const d = zlib.createZstdDecompress({ params: { [zlib.constants.ZSTD_d_windowLogMax]: WINDOW_LOG_MAX } });
       const feeding = pipeline(Readable.from(frame(b)), d);
       // Seen in the loop below when the decoder fails; a rejection no one awaits is not left behind.
       feeding.catch(() => {});

@@ -6,6 +6,7 @@ import crypto from 'node:crypto';
 import type net from 'node:net';
 import { Readable } from 'node:stream';
 import { tlsStep } from '../../../net/steps.ts';
+import { MEDIA_TYPE } from '../../../protocol/batch.ts';
 import type { SinkProbe } from '../../sink.ts';
 import type { HttpsTarget } from './index.ts';
 import { httpsRequest, statusError, urlPath } from './transport.ts';
@@ -20,7 +21,8 @@ export async function probeHttps(p: SinkProbe, sock: net.Socket, t: HttpsTarget)
   const file = urlPath(t.basePath, `${p.applianceId}/.tmsp-probe-${crypto.randomBytes(6).toString('hex')}`);
   const body = Buffer.from('tmsp-agent probe\n');
   const put = await r.run(target, 'authentication', async () => {
-    const res = await httpsRequest(t, { method: 'PUT', path: file, bytes: body.length, body: Readable.from([body]) });
+    // Sent as a batch is by default, so that a server that takes batches takes the probe.
+    const res = await httpsRequest(t, { method: 'PUT', path: file, bytes: body.length, type: MEDIA_TYPE.gzip, body: Readable.from([body]) });
     if (res.status === 401 || res.status === 403) throw statusError(res.status, `PUT ${file}`, res.body)!;
     const accepted = statusError(res.status, '', '') === undefined;
     return { value: res, detail: accepted ? `logged in as ${t.username}` : `login not refused (HTTP ${res.status})` };
