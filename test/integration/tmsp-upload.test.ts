@@ -74,6 +74,12 @@ describe.each(['ssh', 'ssl'] as const)('zstd batches over %s', (protocol) => {
     expect(parseBatchFileName(gz.at(-1)!)!.lastSeq).toBeLessThan(parseBatchFileName(zst[0]!)!.firstSeq);
     // receivedLines reads .zst with the zstd tool: every record once, in order, across the change.
     expect(idsOf(receivedLines(dir))).toEqual([...Array(3000).keys()]);
+    if (protocol === 'ssl') {
+      // Each batch said what it is.
+      const puts = f.peers.nginx.requests().filter((q) => q.method === 'PUT' && files.some((x) => q.uri.endsWith(`/${x}`)));
+      expect(new Set(puts.map((q) => q.uri)).size).toBe(files.length);
+      for (const q of puts) expect(q.contentType).toBe(q.uri.endsWith('.zst') ? 'application/zstd' : 'application/gzip');
+    }
     expect(a.status().spool.chunks).toBe(0);
   });
 });

@@ -165,6 +165,16 @@ export class NginxPeer extends Peer {
     return path.join(this.dir, 'www', 'upload');
   }
 
+  /** Every request so far, as its access log has it (written when the request ends). */
+  requests(): Array<{ method: string; uri: string; status: number; contentType: string }> {
+    const log = path.join(this.dir, 'access.log');
+    if (!fs.existsSync(log)) return [];
+    return fs.readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => {
+      const [method, uri, status, contentType] = l.split(' ');
+      return { method: method!, uri: uri!, status: Number(status), contentType: contentType! };
+    });
+  }
+
   /** Kill the worker processes (the master starts new ones): a connection cut mid-transfer. */
   killWorkers(): number {
     const kids = this.descendants();
