@@ -25,8 +25,10 @@ import { VERSION } from './version.ts';
 function spoolOptions(c: Config): SpoolOptions {
   return {
     budgetBytes: c.spool.budgetBytes, chunkMaxBytes: c.spool.chunkMaxBytes, chunkMaxAgeMs: c.spool.chunkMaxAgeMs,
+    maxPendingBytes: c.spool.maxPendingBytes, durability: c.spool.durability,
+    // One level for the chunker: the setting of the codec chosen.
     compression: c.spool.compression,
-    compressionLevel: c.spool.compression === 'zstd' ? c.spool.zstdLevel : c.spool.compressionLevel, maxPendingBytes: c.spool.maxPendingBytes, durability: c.spool.durability,
+    compressionLevel: c.spool.compression === 'zstd' ? c.spool.zstdLevel : c.spool.compressionLevel,
   };
 }
 

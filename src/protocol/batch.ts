@@ -29,18 +29,25 @@ export function batchName(applianceId: string, r: BatchRange, codec: Codec = 'gz
   return `${applianceId}/${batchFileName(r, codec)}`;
 }
 
+// The extensions of EXTENSION, read back.
 const NAME = /^(\d{1,16})-(\d{1,16})\.ndjson\.(gz|zst)$/;
+const LIKE = /\.ndjson\.(gz|zst)$/;
+const CODEC_OF: Readonly<Record<string, Codec>> = { gz: 'gzip', zst: 'zstd' };
+
+/** The range a batch file name covers and the codec it says, or undefined when it is not a batch name. */
+export function parseBatchName(name: string): { range: BatchRange; codec: Codec } | undefined {
+  const m = NAME.exec(name);
+  if (!m) return undefined;
+  const range = { firstSeq: Number(m[1]), lastSeq: Number(m[2]) };
+  return range.firstSeq <= range.lastSeq ? { range, codec: CODEC_OF[m[3]!]! } : undefined;
+}
 
 /** The range a batch file name covers, or undefined when it is not a batch name. */
 export function parseBatchFileName(name: string): BatchRange | undefined {
-  const m = NAME.exec(name);
-  if (!m) return undefined;
-  const r = { firstSeq: Number(m[1]), lastSeq: Number(m[2]) };
-  return r.firstSeq <= r.lastSeq ? r : undefined;
+  return parseBatchName(name)?.range;
 }
 
-/** The codec a batch file name says its content is in, or undefined when it is not a batch name. */
-export function batchCodec(name: string): Codec | undefined {
-  if (!parseBatchFileName(name)) return undefined;
-  return name.endsWith('.zst') ? 'zstd' : 'gzip';
+/** Named as a batch is (any range, even a wrong one): a file to accept or refuse as a batch, not a stray. */
+export function looksLikeBatch(name: string): boolean {
+  return LIKE.test(name);
 }

@@ -2,7 +2,8 @@
 // stream exactly those, one chunk at a time, only as fast as the consumer
 // reads (a Readable pulls the next chunk from SQLite only when asked). The
 // stream is the chunks' gzip members (or zstd frames) back to back: one
-// valid stream of that codec, never recompressed. Memory holds one chunk, whatever the batch size.
+// valid stream of that codec, never recompressed. Memory holds one chunk,
+// whatever the batch size.
 
 import { Readable } from 'node:stream';
 import { GarbageBudget } from '../native/gc.ts';

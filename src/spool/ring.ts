@@ -1,10 +1,10 @@
-// The ring: sealed chunks (gzip members or zstd frames), oldest first, inside one byte budget that
-// covers the database, its WAL and the segment files. A chunk's body is
-// written once, to a segment file (segments.ts); SQLite indexes it and keeps
-// the counters. When a new chunk does not fit, the oldest chunks are dropped
-// and counted exactly, in the same transaction as the insert. Readers fetch
-// one chunk at a time, so the spool is never loaded into memory and no read
-// transaction stays open.
+// The ring: sealed chunks (gzip members or zstd frames), oldest first,
+// inside one byte budget that covers the database, its WAL and the segment
+// files. A chunk's body is written once, to a segment file (segments.ts);
+// SQLite indexes it and keeps the counters. When a new chunk does not fit,
+// the oldest chunks are dropped and counted exactly, in the same transaction
+// as the insert. Readers fetch one chunk at a time, so the spool is never
+// loaded into memory and no read transaction stays open.
 
 import zlib from 'node:zlib';
 import { Counters } from '../state/counters.ts';

@@ -45,8 +45,12 @@ export function gunzip(data: Buffer): string {
 }
 
 /** Decompress zstd frames back to back with the system's zstd, as an operator would. */
+export function unzstdBytes(data: Buffer): Buffer {
+  return execFileSync('zstd', ['-dcq'], { input: data, maxBuffer: 1 << 30 });
+}
+
 export function unzstd(data: Buffer): string {
-  return execFileSync('zstd', ['-dcq'], { input: data, maxBuffer: 1 << 30 }).toString('utf8');
+  return unzstdBytes(data).toString('utf8');
 }
 
 export function gunzipInProcess(data: Buffer): string {

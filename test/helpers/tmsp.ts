@@ -1,7 +1,6 @@
 // Shared pieces of the TMSP integration tests: the peers, an agent config
 // pointing at them, and reading back what reached the log server.
 
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { RunningAgent } from './agent.ts';
@@ -10,6 +9,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { decodeRecord } from '../../src/protocol/record.ts';
 import { parseBatchFileName } from '../../src/protocol/batch.ts';
+import { unzstd } from './spool.ts';
 import {
   PASS, peerRoot, pki, startMosquitto, startNginx, startSshd, startTinyproxy, USER, type NginxPeer, type Peer, type SshPeer,
 } from '../peers/peers.ts';
@@ -79,8 +79,8 @@ export function batchFiles(dir: string): string[] {
 
 /** A batch file's content, read as an operator would: zlib for .gz, the zstd tool for .zst (its frames back to back). */
 export function batchText(file: string): string {
-  if (file.endsWith('.zst')) return execFileSync('zstd', ['-dcq', file], { maxBuffer: 1 << 30 }).toString('utf8');
-  return zlib.gunzipSync(fs.readFileSync(file)).toString('utf8');
+  const data = fs.readFileSync(file);
+  return file.endsWith('.zst') ? unzstd(data) : zlib.gunzipSync(data).toString('utf8');
 }
 
 /** Every record line that reached the server, in batch order. */

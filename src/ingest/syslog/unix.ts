@@ -14,7 +14,7 @@ import { trimDatagram } from './datagram.ts';
 export interface DgramBinding {
   /** Each batch is received into `data` and `lengths`, which the next batch rewrites (dgram.c). */
   listen(path: string, maxMessageBytes: number, data: Buffer, lengths: Uint32Array,
-    onBatch: (errno: number, bytes: number, count: number) => void): object;
+    onBatch: (errno: number, count: number) => void): object;
   close(handle: object): void;
   socket(): number;
   sendto(fd: number, path: string, data: Buffer): number;
@@ -57,7 +57,7 @@ export class UnixSyslog implements IngestSource {
       fs.mkdirSync(path.dirname(this.socketPath), { recursive: true, mode: 0o755 });
       await clearStaleSocket(this.socketPath, 'ingest.unixSocket', () => this.live(b));
       // The addon cuts at the limit and flags it; intake needs no second cut.
-      this.handle = b.listen(this.socketPath, this.intake.limit, this.data, this.lengths, (errno, _bytes, count) => this.batch(errno, count));
+      this.handle = b.listen(this.socketPath, this.intake.limit, this.data, this.lengths, (errno, count) => this.batch(errno, count));
       // Like /dev/log: every local process may log.
       fs.chmodSync(this.socketPath, 0o666);
       this.source.stats.state = 'listening';

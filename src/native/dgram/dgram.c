@@ -12,9 +12,9 @@
  *
  * JS API:
  *   listen(path, maxMessageBytes, data: Buffer, lengths: Uint32Array, onBatch) -> handle
- *       onBatch(errno, bytes, count): the batch is data[0, bytes), and
- *       lengths[0, count) the length of each message in it, bit 31 set when
- *       the message was longer than maxMessageBytes. errno is 0, or a
+ *       onBatch(errno, count): the batch is count messages back to back from
+ *       data[0], lengths[0, count) the length of each, bit 31 set when the
+ *       message was longer than maxMessageBytes. errno is 0, or a
  *       positive errno when recv failed (count 0). Both buffers are rewritten
  *       by the next batch: onBatch must take what it keeps. data must hold at
  *       least maxMessageBytes.
@@ -73,17 +73,16 @@ static napi_value throw_errno(napi_env env, const char *what, int err) {
   return NULL;
 }
 
-static void deliver(listener_t *l, int err, size_t bytes, size_t count) {
+static void deliver(listener_t *l, int err, size_t count) {
   napi_env env = l->env;
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
-  napi_value cb, global, argv[3], result;
+  napi_value cb, global, argv[2], result;
   napi_get_reference_value(env, l->callback, &cb);
   napi_get_global(env, &global);
   napi_create_int32(env, err, &argv[0]);
-  napi_create_uint32(env, (uint32_t)bytes, &argv[1]);
-  napi_create_uint32(env, (uint32_t)count, &argv[2]);
-  if (napi_call_function(env, global, cb, 3, argv, &result) == napi_pending_exception) {
+  napi_create_uint32(env, (uint32_t)count, &argv[1]);
+  if (napi_call_function(env, global, cb, 2, argv, &result) == napi_pending_exception) {
     napi_value exc;
     napi_get_and_clear_last_exception(env, &exc);
     napi_fatal_exception(env, exc); /* becomes 'uncaughtException' in JS */
@@ -108,9 +107,9 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
     l->lengths[n++] = (uint32_t)got | ((size_t)r > l->max ? TRUNCATED : 0);
     used += got;
   }
-  if (n > 0) deliver(l, 0, used, n);
+  if (n > 0) deliver(l, 0, n);
   /* The batch's callback may have closed the listener: its callback reference is gone. */
-  if (err && l->fd >= 0) deliver(l, err, 0, 0);
+  if (err && l->fd >= 0) deliver(l, err, 0);
 }
 
 static napi_value listen_(napi_env env, napi_callback_info info) {

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
-import { batchCodec, parseBatchFileName, type Codec } from '../../protocol/batch.ts';
+import { parseBatchName, type Codec } from '../../protocol/batch.ts';
 import { decodeRecord } from '../../protocol/record.ts';
 import { APPLIANCE_ID } from '../../protocol/topics.ts';
 import type { Landed } from '../receive/landed.ts';
@@ -43,19 +43,24 @@ export function batchOf(relPath: string): { applianceId: string; range: BatchRan
   const parts = relPath.split('/');
   const file = parts.at(-1)!;
   const applianceId = parts.at(-2);
-  const range = parseBatchFileName(file);
-  if (!range || applianceId === undefined || !APPLIANCE_ID.test(applianceId)) return undefined;
-  return { applianceId, range, name: file, codec: batchCodec(file)! };
+  const parsed = parseBatchName(file);
+  if (!parsed || applianceId === undefined || !APPLIANCE_ID.test(applianceId)) return undefined;
+  return { applianceId, range: parsed.range, name: file, codec: parsed.codec };
 }
 
-/** The file's content, decompressed as its name says; an incomplete stream fails the read. */
-function decompressed(file: string, codec: Codec): { content: AsyncIterable<Buffer>; done: Promise<void> } {
-  if (codec === 'zstd') return { content: zstdDecoded(fs.createReadStream(file)), done: Promise.resolve() };
+/** Every gzip member of the file, decompressed; a stream cut short or damaged fails the read. */
+async function* gunzipped(file: string): AsyncGenerator<Buffer> {
   const gunzip = zlib.createGunzip();
-  const done = pipeline(fs.createReadStream(file), gunzip).catch((err: Error) => {
-    gunzip.destroy(err);
-  });
-  return { content: gunzip, done };
+  const feeding = pipeline(fs.createReadStream(file), gunzip);
+  // Seen in the loop below when the read or the decoder fails; a rejection no one awaits is not left behind.
+  feeding.catch(() => {});
+  for await (const out of gunzip as AsyncIterable<Buffer>) yield out;
+  await feeding;
+}
+
+/** The file's content, decompressed as its name says. */
+function decompressed(file: string, codec: Codec): AsyncIterable<Buffer> {
+  return codec === 'zstd' ? zstdDecoded(fs.createReadStream(file)) : gunzipped(file);
 }
 
 function covers(covered: BatchRange[], seq: number): boolean {
@@ -111,8 +116,7 @@ export async function ingestOne(l: Landed, store: Store, paths: IngestPaths, o: 
   let detections = 0;
   let slice: Detection[] = [];
   try {
-    const { content, done } = decompressed(l.file, codec);
-    for await (const text of lines(content, MAX_RECORD_BYTES)) {
+    for await (const text of lines(decompressed(l.file, codec), MAX_RECORD_BYTES)) {
       if (count >= expected) throw new Refused(`more records than the name's range (${expected})`);
       const seq = range.firstSeq + count++;
       const rec = decodeRecord(text);
@@ -130,7 +134,6 @@ export async function ingestOne(l: Landed, store: Store, paths: IngestPaths, o: 
         slice = [];
       }
     }
-    await done;
     if (count !== expected) throw new Refused(`${count} records, the name's range says ${expected}`);
     if (slice.length) await store.batches.addDetections(begun.id, slice);
   } catch (err) {

@@ -7,6 +7,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+import { looksLikeBatch } from '../../protocol/batch.ts';
 import type { Landed } from '../receive/landed.ts';
 import type { Store } from '../store/store.ts';
 import { ingestOne, type IngestPaths, type Outcome } from './batch.ts';
@@ -173,8 +174,6 @@ export class Ingest {
 }
 
 const MAX_DEPTH = 8;
-/** What ingest takes up, to accept or refuse by its name (batch.ts); every other file is a stray. */
-const BATCH_LIKE = /\.ndjson\.(gz|zst)$/;
 
 /** Complete batch files to `found`; every other file (uploads in progress, strays) to `other`. */
 function walk(root: string, rel: string, depth: number, found: (relPath: string, file: string) => void, other: (file: string) => void): void {
@@ -190,7 +189,7 @@ function walk(root: string, rel: string, depth: number, found: (relPath: string,
     if (e.isDirectory()) {
       if (!e.name.startsWith('.')) walk(root, r, depth + 1, found, other);
     } else if (e.isFile()) {
-      if (!e.name.startsWith('.') && !e.name.endsWith('.part') && BATCH_LIKE.test(e.name)) found(r, path.join(root, r));
+      if (!e.name.startsWith('.') && !e.name.endsWith('.part') && looksLikeBatch(e.name)) found(r, path.join(root, r));
       else other(path.join(root, r));
     }
   }
