@@ -5,20 +5,10 @@
 
 import type Database from 'better-sqlite3';
 import type { BatchBegin, BatchStore, NewBatch } from '../store.ts';
+import { batch, type BatchRow } from '../rows.ts';
 import type { Batch, Detection, Gap } from '../types.ts';
-import { RollupCounts, type Rollups } from './rollups.ts';
-
-interface BatchRow {
-  id: number; appliance_id: string; first_seq: number; last_seq: number; name: string; via: string; size: number; records: number;
-  new_records: number; detections: number; received_at: number; state: string;
-}
-
-function batch(r: BatchRow): Batch {
-  return {
-    id: r.id, applianceId: r.appliance_id, firstSeq: r.first_seq, lastSeq: r.last_seq, name: r.name, via: r.via, size: r.size,
-    records: r.records, newRecords: r.new_records, detections: r.detections, receivedAt: r.received_at,
-  };
-}
+import { RollupCounts } from '../rollup-counts.ts';
+import type { Rollups } from './rollups.ts';
 
 export class SqliteBatches implements BatchStore {
   private readonly st;

@@ -4,21 +4,8 @@
 
 import type Database from 'better-sqlite3';
 import type { DetectionStore } from '../store.ts';
+import { detection, type DetectionRow } from '../rows.ts';
 import type { DailyRollup, Detection, DetectionQuery } from '../types.ts';
-
-interface DetectionRow {
-  time: number; appliance_id: string; seq: number; format: 'cef' | 'leef'; event_id: string; threat: string; severity: number;
-  category: string; src_host: string | null; src_port: number | null; dst_host: string | null; dst_port: number | null;
-  protocol: string | null; action: string | null; cnc: number; cnc_address: string | null;
-}
-
-function detection(r: DetectionRow): Detection {
-  return {
-    time: r.time, applianceId: r.appliance_id, seq: r.seq, format: r.format, eventId: r.event_id, threat: r.threat,
-    severity: r.severity, category: r.category, srcHost: r.src_host, srcPort: r.src_port, dstHost: r.dst_host, dstPort: r.dst_port,
-    protocol: r.protocol, action: r.action, cnc: r.cnc === 1, cncAddress: r.cnc_address,
-  };
-}
 
 export class SqliteDetections implements DetectionStore {
   private readonly db: Database.Database;

@@ -1,10 +1,10 @@
 // Accounts, appliances and heartbeat buckets in SQLite.
 
 import type Database from 'better-sqlite3';
-import type { Heartbeat, Registration } from '../../../protocol/heartbeat.ts';
+import type { Registration } from '../../../protocol/heartbeat.ts';
 import type { AccountStore, ApplianceStore, HeartbeatWrite } from '../store.ts';
-import { BUCKET_MS, type Account, type Appliance, type ApplianceState, type HeartbeatBucket, type Role } from '../types.ts';
-
+import { account, appliance, type AccountRow, type ApplianceRow } from '../rows.ts';
+import { BUCKET_MS, type Account, type Appliance, type ApplianceState, type HeartbeatBucket } from '../types.ts';
 
 export class SqliteAccounts implements AccountStore {
   private readonly db: Database.Database;
@@ -34,33 +34,6 @@ export class SqliteAccounts implements AccountStore {
   async remove(name: string): Promise<boolean> {
     return this.db.prepare('DELETE FROM account WHERE name = ?').run(name).changes === 1;
   }
-}
-
-interface AccountRow { name: string; role: Role; hash: string; created_at: number; updated_at: number }
-
-function account(r: AccountRow): Account {
-  return { name: r.name, role: r.role, hash: r.hash, createdAt: r.created_at, updatedAt: r.updated_at };
-}
-
-interface ApplianceRow {
-  id: string; account: string; registration: string | null; first_registered_at: number | null; last_registered_at: number | null;
-  status: 'online' | 'offline' | null; status_at: number | null; last_heartbeat_at: number | null; last_heartbeat: string | null;
-  interval_s: number | null; upload_interval_s: number | null; last_batch_at: number | null; last_batch_name: string | null;
-  batches: number; records: number; detections: number; state: ApplianceState; state_since: number; created_at: number;
-}
-
-function appliance(r: ApplianceRow): Appliance {
-  return {
-    id: r.id, account: r.account,
-    registration: r.registration ? JSON.parse(r.registration) as Registration : null,
-    firstRegisteredAt: r.first_registered_at, lastRegisteredAt: r.last_registered_at,
-    status: r.status, statusAt: r.status_at,
-    lastHeartbeatAt: r.last_heartbeat_at, lastHeartbeat: r.last_heartbeat ? JSON.parse(r.last_heartbeat) as Heartbeat : null,
-    intervalS: r.interval_s, uploadIntervalS: r.upload_interval_s,
-    lastBatchAt: r.last_batch_at, lastBatchName: r.last_batch_name,
-    batches: r.batches, records: r.records, detections: r.detections,
-    state: r.state, stateSince: r.state_since, createdAt: r.created_at,
-  };
 }
 
 export class SqliteAppliances implements ApplianceStore {

@@ -4,19 +4,8 @@
 
 import type Database from 'better-sqlite3';
 import type { AlertStore, CounterStore, MaintenanceStore, NotificationQueue } from '../store.ts';
+import { alert, type AlertRow } from '../rows.ts';
 import type { Alert, AlertKind, MaintenanceWindow, QueuedNotification } from '../types.ts';
-
-interface AlertRow {
-  id: number; appliance_id: string; kind: AlertKind; opened_at: number; closed_at: number | null; last_notified_at: number | null;
-  notifications: number; detail: string;
-}
-
-function alert(r: AlertRow): Alert {
-  return {
-    id: r.id, applianceId: r.appliance_id, kind: r.kind, openedAt: r.opened_at, closedAt: r.closed_at,
-    lastNotifiedAt: r.last_notified_at, notifications: r.notifications, detail: r.detail,
-  };
-}
 
 export class SqliteAlerts implements AlertStore {
   private readonly db: Database.Database;

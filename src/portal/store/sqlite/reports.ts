@@ -3,19 +3,8 @@
 
 import type Database from 'better-sqlite3';
 import type { ReportStore } from '../store.ts';
+import { report, type ReportTableRow as Row } from '../rows.ts';
 import type { ReportRow } from '../types.ts';
-
-interface Row {
-  id: number; type: ReportRow['type']; first_day: string; last_day: string; scope: string; time_zone: string; claimed_at: number;
-  claimed_by: string; made_at: number | null; model: string | null; mailed_at: number | null; mail_attempts: number; mail_error: string | null;
-}
-
-function report(r: Row): ReportRow {
-  return {
-    id: r.id, type: r.type, firstDay: r.first_day, lastDay: r.last_day, scope: r.scope, timeZone: r.time_zone, claimedAt: r.claimed_at,
-    claimedBy: r.claimed_by, madeAt: r.made_at, model: r.model, mailedAt: r.mailed_at, mailAttempts: r.mail_attempts, mailError: r.mail_error,
-  };
-}
 
 export class SqliteReports implements ReportStore {
   private readonly db: Database.Database;
