@@ -195,6 +195,32 @@ export async function startMosquitto(root: string, certName = 'server'): Promise
   return new Peer('mosquitto', 'mosquitto.sh', await freePort(), dir, [p.dir, certName]).start();
 }
 
+/** PostgreSQL: stopped with SIGINT (a fast shutdown), since SIGTERM waits for every client to leave. */
+export class PostgresPeer extends Peer {
+  static readonly USER = 'tmsp';
+  static readonly PASSWORD = 'tmsp-pg-pass';
+
+  /** A URL without the password (store.url's rule); the password is store.password. */
+  url(database: string): string {
+    return `postgresql://${PostgresPeer.USER}@127.0.0.1:${this.port}/${database}`;
+  }
+
+  override async stop(): Promise<void> {
+    const p = this.proc;
+    if (!p || this.exited) return;
+    const done = new Promise((r) => p.once('exit', r));
+    p.kill('SIGINT');
+    const t = setTimeout(() => p.kill('SIGKILL'), 10_000);
+    await done;
+    clearTimeout(t);
+  }
+}
+
+export async function startPostgres(root: string): Promise<PostgresPeer> {
+  const dir = path.join(root, `postgres-${Date.now()}`);
+  return new PostgresPeer('postgres', 'postgres.sh', await freePort(), dir, [PostgresPeer.USER, PostgresPeer.PASSWORD]).start();
+}
+
 export async function startTinyproxy(root: string): Promise<Peer> {
   const dir = path.join(root, `tinyproxy-${Date.now()}`);
   fs.mkdirSync(dir, { recursive: true });

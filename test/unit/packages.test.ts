@@ -23,6 +23,7 @@ const USED = [
   // the real peers
   '/usr/sbin/sshd', '/usr/bin/sftp', '/usr/bin/ssh-keygen', '/usr/bin/sshpass', '/usr/sbin/nginx',
   '/usr/sbin/mosquitto', '/usr/bin/mosquitto_passwd', '/usr/bin/tinyproxy', '/usr/bin/openssl',
+  '/usr/lib/postgresql/15/bin/postgres', '/usr/lib/postgresql/15/bin/initdb', '/usr/bin/setpriv',
   // tools the tests call
   '/usr/bin/logger', '/usr/sbin/runuser', '/usr/bin/unshare', '/usr/bin/pgrep', '/usr/sbin/sysctl', '/usr/bin/zstd',
   // the benchmark's reference
