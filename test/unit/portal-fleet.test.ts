@@ -3,15 +3,13 @@
 // planned restarts, a kill -9 that never alerts, an alert that fires once
 // and never again) each have a case here.
 
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Heartbeat } from '../../src/protocol/heartbeat.ts';
 import { Fleet } from '../../src/portal/fleet/fleet.ts';
 import { judge } from '../../src/portal/fleet/judge.ts';
 import { readHeartbeat } from '../../src/portal/fleet/messages.ts';
 import type { Notice } from '../../src/portal/notify/notice.ts';
-import { SqliteStore } from '../../src/portal/store/sqlite/store.ts';
-import { tmpdir } from '../helpers/tmp.ts';
+import { BACKENDS, freshStore, type Backend } from '../helpers/stores.ts';
 
 const ID = 'tda-01';
 const RULES = { lateIntervals: 2, silentIntervals: 3, silentMinimumMinutes: 10, reminderHours: 24, uploadIntervals: 2 };
@@ -28,8 +26,8 @@ function hb(o: { dropped?: number; uptimeS?: number; oldest?: number | null; int
   };
 }
 
-async function setup() {
-  const store = new SqliteStore(path.join(tmpdir('tmsp-portal-fleet-'), 'portal.db'));
+async function setup(kind: Backend) {
+  const store = await freshStore(kind);
   let t = Date.UTC(2026, 11, 1, 12);
   const notices: Notice[] = [];
   const make = () => new Fleet(store, { settings: RULES, notify: async (n) => { notices.push(n); }, log: quiet, now: () => t, tickMs: 3_600_000, flushMs: 3_600_000 });
@@ -61,7 +59,7 @@ async function setup() {
   return api;
 }
 
-describe('appliance states', () => {
+describe.each(BACKENDS)('appliance states (%s)', (kind) => {
   it('are judged by the appliance\'s own interval, never sooner than the minimum', () => {
     const base = { retired: false, status: 'online' as const, statusAt: 0, lastHeartbeatAt: 0, intervalS: 60 };
     expect(judge(base, 119_000, RULES)).toBe('online');
@@ -79,7 +77,7 @@ describe('appliance states', () => {
   });
 
   it('learn the interval from the gaps when a heartbeat does not declare it', async () => {
-    const f = await setup();
+    const f = await setup(kind);
     await f.beats(5, { intervals: false });
     expect((await f.store.appliances.get(ID))!.intervalS).toBe(60);
     await f.pass(2 * MIN + 1000);
@@ -87,7 +85,7 @@ describe('appliance states', () => {
   });
 
   it('a kill -9 (heartbeats stop, no offline) is notified once silent, reminded every 24 h, and recovered', async () => {
-    const f = await setup();
+    const f = await setup(kind);
     await f.beats(3);
     expect(await f.state()).toBe('online');
     await f.pass(5 * MIN);
@@ -112,7 +110,7 @@ describe('appliance states', () => {
   });
 
   it('a planned restart (offline, back within the grace) raises nothing; a last will that lasts does', async () => {
-    const f = await setup();
+    const f = await setup(kind);
     await f.beats(3);
     await f.fleet.status(ID, 'offline');
     expect(await f.state()).toBe('offline');
@@ -132,7 +130,7 @@ describe('appliance states', () => {
   });
 
   it('maintenance holds notices back; one is sent when the window ends and the appliance is still silent', async () => {
-    const f = await setup();
+    const f = await setup(kind);
     await f.beats(2);
     await f.store.maintenance.add({ applianceId: '*', start: f.at(), end: f.at() + 60 * MIN, reason: 'firmware update' });
     await f.pass(30 * MIN);
@@ -143,7 +141,7 @@ describe('appliance states', () => {
   });
 
   it('recovery inside maintenance says nothing, as nothing was said', async () => {
-    const f = await setup();
+    const f = await setup(kind);
     await f.beats(2);
     await f.store.maintenance.add({ applianceId: ID, start: f.at(), end: f.at() + 60 * MIN, reason: 'reboot' });
     await f.pass(20 * MIN);
@@ -156,7 +154,7 @@ describe('appliance states', () => {
   });
 
   it('notifies "alive but not uploading" and "dropping data", and a retired appliance never', async () => {
-    const f = await setup();
+    const f = await setup(kind);
     await f.beats(2, { oldest: 30 * 60 });
     await f.pass(1000);
     expect(f.kinds()).toEqual(['not-uploading']);

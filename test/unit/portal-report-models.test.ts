@@ -1,9 +1,8 @@
-// Report models from a real SQLite store fed through its own interface:
+// Report models from a real store (SQLite, and PostgreSQL) fed through its own interface:
 // every figure is checked against counts the test makes from the same
 // generated data, in the report's time zone (local days, not UTC ones),
 // and again after the time zone changes (the roll-ups are counted anew).
 
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dayOfInstant, localInstant } from '../../src/core/local-days.ts';
 import type { Heartbeat } from '../../src/protocol/heartbeat.ts';
@@ -11,10 +10,10 @@ import { dailyModel } from '../../src/portal/reports/daily.ts';
 import { executiveModel } from '../../src/portal/reports/executive.ts';
 import { LEVELS, levelOf, MODEL_VERSION } from '../../src/portal/reports/model.ts';
 import { periodOf } from '../../src/portal/reports/periods.ts';
-import { SqliteStore } from '../../src/portal/store/sqlite/store.ts';
+import type { Store } from '../../src/portal/store/store.ts';
 import { BUCKET_MS, type Detection } from '../../src/portal/store/types.ts';
 import { rng } from '../helpers/rng.ts';
-import { tmpdir } from '../helpers/tmp.ts';
+import { BACKENDS, freshStore, storePlace } from '../helpers/stores.ts';
 
 const TZ = 'Europe/Berlin';
 const DAY = '2026-11-30';
@@ -47,7 +46,7 @@ function generate(): Detection[] {
   return out;
 }
 
-async function feed(store: SqliteStore, all: Detection[], now: number): Promise<void> {
+async function feed(store: Store, all: Detection[], now: number): Promise<void> {
   for (const id of IDS) {
     await store.appliances.claim(id, id === 'ddi-c' ? 'other' : 'acme', now - 30 * 24 * H);
     const mine = all.filter((d) => d.applianceId === id).sort((a, b) => a.seq - b.seq);
@@ -70,10 +69,10 @@ async function feed(store: SqliteStore, all: Detection[], now: number): Promise<
   }
 }
 
-describe('report models', () => {
+describe.each(BACKENDS)('report models (%s)', (kind) => {
   it('daily: every figure matches the data, counted by local day in the report zone', async () => {
     const now = localInstant('2026-12-01', 2, TZ);
-    const store = new SqliteStore(path.join(tmpdir('tmsp-report-models-'), 'portal.db'), { rollupZone: TZ });
+    const store = await freshStore(kind, { rollupZone: TZ });
     const all = generate();
     await feed(store, all, now);
     // Heartbeats all day for a and c; b is silent 08:00-14:00 and its drop counter rises by 40 then restarts and reaches 7.
@@ -140,15 +139,15 @@ describe('report models', () => {
   });
 
   it('a new time zone counts the roll-ups again: local days of the new zone', async () => {
-    const dir = tmpdir('tmsp-report-zone-');
+    const place = await storePlace(kind);
     const now = localInstant('2026-12-01', 2, TZ);
     const all = generate();
-    const first = new SqliteStore(path.join(dir, 'portal.db'), { rollupZone: TZ });
+    const first = await place.open({ rollupZone: TZ });
     await feed(first, all, now);
     await first.close();
     const NY = 'America/New_York';
     const rebuilt: unknown[] = [];
-    const store = new SqliteStore(path.join(dir, 'portal.db'), { rollupZone: NY, onRebuild: (r) => rebuilt.push(r) });
+    const store = await place.open({ rollupZone: NY, onRebuild: (r) => rebuilt.push(r) });
     expect(rebuilt).toMatchObject([{ from: TZ, to: NY }]);
     expect(store.rollupZone()).toBe(NY);
     const m = await dailyModel(periodOf('daily', DAY, NY), '*', { store, now: localInstant('2026-12-02', 2, NY), portal: 'test' });
@@ -158,7 +157,7 @@ describe('report models', () => {
 
   it('weekly and monthly: trends per local day, totals against the period before, posture', async () => {
     const now = localInstant('2026-12-01', 2, TZ);
-    const store = new SqliteStore(path.join(tmpdir('tmsp-report-exec-'), 'portal.db'), { rollupZone: TZ });
+    const store = await freshStore(kind, { rollupZone: TZ });
     const all = generate();
     await feed(store, all, now);
     const w = periodOf('weekly', DAY, TZ); // Sunday 29 Nov to Saturday 5 Dec
@@ -182,5 +181,30 @@ describe('report models', () => {
     expect(m.bottomLine).toContain(m.totals.detections.count.toLocaleString('en-US'));
     expect(m.completeness).toMatchObject({ records: 3000, missingRecords: 50, sequenceGaps: 1 });
     await store.close();
+  });
+});
+
+describe('report models in both stores', () => {
+  it('are the same, figure for figure, from the same data', async () => {
+    const now = localInstant('2026-12-01', 2, TZ);
+    const all = generate();
+    const models = [];
+    for (const kind of BACKENDS) {
+      const store = await freshStore(kind, { rollupZone: TZ });
+      await feed(store, all, now);
+      const p = periodOf('daily', DAY, TZ);
+      const rows = [];
+      for (let t = p.from; t < p.until; t += BUCKET_MS) {
+        for (const id of IDS) rows.push({ id, heartbeat: heartbeat(id, t, 0, 100), at: t, count: 5, intervalS: 60, uploadIntervalS: 300, droppedNew: t % 7 });
+      }
+      await store.appliances.heartbeats(rows);
+      const ctx = { store, now, portal: 'test' };
+      models.push({
+        daily: await dailyModel(p, '*', ctx), acme: await dailyModel(p, 'acme', ctx),
+        weekly: await executiveModel(periodOf('weekly', DAY, TZ), '*', ctx), monthly: await executiveModel(periodOf('monthly', DAY, TZ), 'acme', ctx),
+      });
+      await store.close();
+    }
+    expect(models[1]).toEqual(models[0]);
   });
 });

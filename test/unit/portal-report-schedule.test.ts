@@ -2,18 +2,17 @@
 // made at start, each once; nothing twice on a second wake or by a second
 // portal on the same store; a failed making is tried again.
 
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Cron } from 'croner';
 import { makeAt, periodOf, type Period } from '../../src/portal/reports/periods.ts';
 import { ReportSchedule, WAKE_PATTERN } from '../../src/portal/reports/schedule.ts';
-import { SqliteStore } from '../../src/portal/store/sqlite/store.ts';
-import { tmpdir } from '../helpers/tmp.ts';
+import type { Store } from '../../src/portal/store/store.ts';
+import { BACKENDS, freshStore, storePlace } from '../helpers/stores.ts';
 
 const quiet = { info() {}, warn() {} };
 const NOW = Date.parse('2026-12-01T03:00:00Z');
 
-function schedule(store: SqliteStore, by: string, made: string[], o: { failOnce?: string; since?: number } = {}) {
+function schedule(store: Store, by: string, made: string[], o: { failOnce?: string; since?: number } = {}) {
   const failed = new Set<string>();
   const since = o.since ?? 0;
   return new ReportSchedule({
@@ -31,9 +30,9 @@ function schedule(store: SqliteStore, by: string, made: string[], o: { failOnce?
   });
 }
 
-describe('the report schedule', () => {
+describe.each(BACKENDS)('the report schedule (%s)', (kind) => {
   it('makes what is due at start, each once per scope, in order; a second wake makes nothing', async () => {
-    const store = new SqliteStore(path.join(tmpdir('tmsp-portal-schedule-'), 'portal.db'));
+    const store = await freshStore(kind);
     const made: string[] = [];
     const s = schedule(store, 'a', made);
     await s.wake();
@@ -49,9 +48,9 @@ describe('the report schedule', () => {
   });
 
   it('never makes a report twice with two portals on one store', async () => {
-    const file = path.join(tmpdir('tmsp-portal-schedule-'), 'portal.db');
-    const a = new SqliteStore(file);
-    const b = new SqliteStore(file);
+    const place = await storePlace(kind);
+    const a = await place.open();
+    const b = await place.open();
     const made: string[] = [];
     await Promise.all([schedule(a, 'a', made).wake(), schedule(b, 'b', made).wake()]);
     expect(made).toHaveLength(10);
@@ -61,7 +60,7 @@ describe('the report schedule', () => {
   });
 
   it('gives a failed making\'s claim back, and makes it at the next wake', async () => {
-    const store = new SqliteStore(path.join(tmpdir('tmsp-portal-schedule-'), 'portal.db'));
+    const store = await freshStore(kind);
     const made: string[] = [];
     const s = schedule(store, 'a', made, { failOnce: 'daily 2026-11-29 *' });
     await s.wake();
@@ -73,7 +72,7 @@ describe('the report schedule', () => {
   });
 
   it('makes nothing for periods over before the scope\'s first appliance appeared', async () => {
-    const store = new SqliteStore(path.join(tmpdir('tmsp-portal-schedule-'), 'portal.db'));
+    const store = await freshStore(kind);
     const made: string[] = [];
     await schedule(store, 'a', made, { since: Date.parse('2026-11-29T12:00:00Z') }).wake();
     expect(made).toEqual(['daily 2026-11-29 *', 'daily 2026-11-30 *', 'monthly 2026-11-01 *', 'daily 2026-11-29 acme', 'daily 2026-11-30 acme',

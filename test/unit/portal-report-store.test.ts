@@ -1,21 +1,19 @@
 // A report's period and scope is claimed in the store before it is made:
 // of two portals on one store (two connections to one file), exactly one
-// gets each claim, and a claim given up can be taken again.
+// gets each claim, and a claim given up can be taken again. In both stores.
 
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SqliteStore } from '../../src/portal/store/sqlite/store.ts';
-import { tmpdir } from '../helpers/tmp.ts';
+import { BACKENDS, freshStore, storePlace } from '../helpers/stores.ts';
 
 const claimOf = (by: string, firstDay: string, scope = '*') => ({
   type: 'daily' as const, firstDay, lastDay: firstDay, scope, timeZone: 'Europe/Berlin', claimedAt: Date.now(), claimedBy: by,
 });
 
-describe('report claims', () => {
+describe.each(BACKENDS)('report claims (%s)', (kind) => {
   it('go to exactly one of two portals on one store, per period and scope', async () => {
-    const file = path.join(tmpdir('tmsp-portal-reports-'), 'portal.db');
-    const a = new SqliteStore(file);
-    const b = new SqliteStore(file);
+    const place = await storePlace(kind);
+    const a = await place.open();
+    const b = await place.open();
     const days = Array.from({ length: 20 }, (_, i) => `2026-11-${String(i + 1).padStart(2, '0')}`);
     const won = await Promise.all(days.flatMap((d) => [a.reports.claim(claimOf('a', d)), b.reports.claim(claimOf('b', d))]));
     for (let i = 0; i < days.length; i++) expect([won[2 * i], won[2 * i + 1]].filter(Boolean), days[i]).toHaveLength(1);
@@ -31,7 +29,7 @@ describe('report claims', () => {
   });
 
   it('given up (the making failed) can be taken again; a made one cannot be given up', async () => {
-    const s = new SqliteStore(path.join(tmpdir('tmsp-portal-reports-'), 'portal.db'));
+    const s = await freshStore(kind);
     const c = (await s.reports.claim(claimOf('a', '2026-11-02')))!;
     expect(await s.reports.claim(claimOf('b', '2026-11-02'))).toBeUndefined();
     await s.reports.release(c.id);

@@ -3,7 +3,7 @@
 
 import { loadPortalConfig, portalConfigFile } from '../config/load.ts';
 import type { PortalConfig } from '../config/schema.ts';
-import { SqliteStore } from '../store/sqlite/store.ts';
+import { openStore } from '../store/open.ts';
 import type { Store } from '../store/store.ts';
 import { pathsOf } from '../config/load.ts';
 import fs from 'node:fs';
@@ -26,7 +26,7 @@ export function portalContext(opt: { config?: string; dev?: boolean }): PortalCt
 export async function withStore<T>(ctx: PortalCtx, fn: (s: Store) => Promise<T>, o: { rollups?: boolean } = {}): Promise<T> {
   const p = pathsOf(ctx.config);
   fs.mkdirSync(p.dataDir, { recursive: true, mode: 0o750 });
-  const store = new SqliteStore(p.db, o.rollups ? { rollupZone: ctx.config.reports.timeZone } : {});
+  const store = await openStore(ctx.config, p.db, o);
   try {
     return await fn(store);
   } finally {
