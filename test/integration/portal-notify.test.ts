@@ -13,7 +13,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { PORTAL, type PortalConfig } from '../../src/portal/config/schema.ts';
 import type { Notice } from '../../src/portal/notify/notice.ts';
 import { deliverNow, Notifier, type NotifierOptions } from '../../src/portal/notify/notifier.ts';
-import { SqliteStore } from '../../src/portal/store/sqlite/store.ts';
+import type { Store } from '../../src/portal/store/store.ts';
+import { BACKENDS, storePlace, type Backend, type StorePlace } from '../helpers/stores.ts';
 import { selfSigned } from '../../src/portal/tls/self-signed.ts';
 import { resolveIn } from '../../src/settings/document.ts';
 import { until } from '../helpers/agent.ts';
@@ -51,13 +52,15 @@ interface Logged {
   o: object;
 }
 
-function store(file = path.join(tmpdir(), 'portal.db')): { store: SqliteStore; file: string } {
-  const s = new SqliteStore(file);
+/** A store of `kind`, and its place: another store on the same data is a restarted portal. */
+async function store(kind: Backend): Promise<{ store: Store; file: StorePlace }> {
+  const file = await storePlace(kind);
+  const s = await file.open();
   cleanups.push(() => s.close());
   return { store: s, file };
 }
 
-function notifier(s: SqliteStore, notify: PortalConfig['notify'], o: Partial<NotifierOptions> = {}): { n: Notifier; logged: Logged[] } {
+function notifier(s: Store, notify: PortalConfig['notify'], o: Partial<NotifierOptions> = {}): { n: Notifier; logged: Logged[] } {
   const logged: Logged[] = [];
   const n = new Notifier({
     queue: s.queue, settings: notify, portalUrl: PORTAL_URL, reminderHours: 24,
@@ -111,12 +114,12 @@ class Receiver {
 
 const hmac = (body: string) => `sha256=${crypto.createHmac('sha256', SECRET).update(body).digest('hex')}`;
 
-describe('e-mail notifications', () => {
+describe.each(BACKENDS)('e-mail notifications (%s)', (kind) => {
   it('reach a plain SMTP relay: from notify.from, to notify.to and the registration address, in words a person reads',
     async () => {
       const smtp = await SmtpPeer.start();
       cleanups.push(() => smtp.stop());
-      const { store: s } = store();
+      const { store: s } = await store(kind);
       const { n, logged } = notifier(s, settings({
         email: true, smtpHost: '127.0.0.1', smtpPort: smtp.port, smtpSecurity: 'none', smtpUser: 'portal', smtpPassword: SMTP_PASSWORD,
         from: 'tmsp-portal@portal.example', to: ['soc@example.com', 'noc@example.com'],
@@ -157,7 +160,7 @@ describe('e-mail notifications', () => {
     const notify = settings({
       email: true, smtpHost: '127.0.0.1', smtpPort: smtp.port, smtpSecurity: 'starttls', to: ['soc@example.com'], registrationEmail: false,
     });
-    const { store: s, file } = store();
+    const { store: s, file } = await store(kind);
 
     const first = notifier(s, notify, { retry: FAST });
     first.n.start();
@@ -171,7 +174,7 @@ describe('e-mail notifications', () => {
     expect(smtp.messages()).toEqual([]);
 
     // The operator names the CA and restarts: the queued message goes out.
-    const again = new SqliteStore(file);
+    const again = await file.open();
     cleanups.push(() => again.close());
     const second = notifier(again, notify, { emailCa: files.cert });
     second.n.start();
@@ -192,7 +195,7 @@ describe('e-mail notifications', () => {
       const smtp = await SmtpPeer.start(files, { user: 'portal', pass: SMTP_PASSWORD });
       cleanups.push(() => smtp.stop());
       const base = { email: true, smtpHost: '127.0.0.1', smtpPort: smtp.port, smtpSecurity: 'starttls', smtpUser: 'portal', to: ['soc@example.com'] };
-      const { store: s, file } = store();
+      const { store: s, file } = await store(kind);
 
       const wrong = notifier(s, settings({ ...base, smtpPassword: 'not-the-password' }), { retry: FAST, emailCa: files.cert });
       wrong.n.start();
@@ -205,7 +208,7 @@ describe('e-mail notifications', () => {
       expect(JSON.stringify(wrong.logged)).not.toContain('not-the-password');
       await s.close();
 
-      const again = new SqliteStore(file);
+      const again = await file.open();
       cleanups.push(() => again.close());
       const right = notifier(again, settings({ ...base, smtpPassword: SMTP_PASSWORD }), { retry: FAST, emailCa: files.cert });
       right.n.start();
@@ -215,11 +218,11 @@ describe('e-mail notifications', () => {
     });
 });
 
-describe('webhook notifications', () => {
+describe.each(BACKENDS)('webhook notifications (%s)', (kind) => {
   it('are signed JSON POSTs: 500 twice is retried, and the third attempt delivers it once', async () => {
     const rx = await new Receiver().start();
     rx.answer = (_r, i) => ({ status: i <= 2 ? 500 : 200 });
-    const { store: s } = store();
+    const { store: s } = await store(kind);
     const { n, logged } = notifier(s, settings({ webhookUrl: `http://127.0.0.1:${rx.port}/hooks/tmsp?token=t0ken`, webhookSecret: SECRET }),
       { retry: FAST });
     n.start();
@@ -257,7 +260,7 @@ describe('webhook notifications', () => {
   it('gives up after a bounded number of attempts, and counts it', async () => {
     const rx = await new Receiver().start();
     rx.answer = () => ({ status: 503 });
-    const { store: s } = store();
+    const { store: s } = await store(kind);
     const { n, logged } = notifier(s, settings({ webhookUrl: `http://127.0.0.1:${rx.port}/hook` }), { retry: { ...FAST, maxAttempts: 3 } });
     n.start();
     await n.send(notice());
@@ -271,7 +274,7 @@ describe('webhook notifications', () => {
   it('a 400 is final: dropped without a retry, counted and logged; without a secret there is no signature', async () => {
     const rx = await new Receiver().start();
     rx.answer = () => ({ status: 400 });
-    const { store: s } = store();
+    const { store: s } = await store(kind);
     const { n, logged } = notifier(s, settings({ webhookUrl: `http://127.0.0.1:${rx.port}/hook` }), { retry: FAST });
     n.start();
     await n.send(notice({ kind: 'test', applianceId: null, hostname: null }));
@@ -292,7 +295,7 @@ describe('webhook notifications', () => {
       const rx = await new Receiver().start();
       rx.answer = () => ({ status: 0 });
       const notify = settings({ webhookUrl: `http://127.0.0.1:${rx.port}/hook` });
-      const { store: s } = store();
+      const { store: s } = await store(kind);
       const timing = notifier(s, notify, { retry: FAST, webhookTimeoutMs: 200 });
       timing.n.start();
       await timing.n.send(notice());
@@ -301,7 +304,7 @@ describe('webhook notifications', () => {
       const [queued] = await s.queue.due(Number.MAX_SAFE_INTEGER, 10);
       expect(queued!.lastError).toBe(`http://127.0.0.1:${rx.port}: no answer within 0.2 s`);
 
-      const { store: s2 } = store();
+      const { store: s2 } = await store(kind);
       const cut = notifier(s2, notify, { retry: FAST, webhookTimeoutMs: 60_000, stopGraceMs: 50 });
       cut.n.start();
       const before = rx.requests.length;
@@ -323,7 +326,7 @@ describe('webhook notifications', () => {
       : r.url === '/hook/v2' && JSON.parse(r.body).kind === 'test'
         ? { status: 200 }
         : { status: 308, headers: { Location: `http://127.0.0.2:${other.port}/steal` } });
-    const { store: s } = store();
+    const { store: s } = await store(kind);
     const { n } = notifier(s, settings({ webhookUrl: `http://127.0.0.1:${rx.port}/hook`, webhookSecret: SECRET }), { retry: FAST });
     n.start();
     await n.send(notice({ kind: 'test' }));
@@ -358,10 +361,10 @@ describe('notify test', () => {
   });
 });
 
-describe('the queue', () => {
+describe.each(BACKENDS)('the queue (%s)', (kind) => {
   it('is bounded: at queueLimit 10 with the receiver down, 15 notices keep the newest 10 and count 5 dropped', async () => {
     const down = await freePort();
-    const { store: s } = store();
+    const { store: s } = await store(kind);
     const { n, logged } = notifier(s, settings({ webhookUrl: `http://127.0.0.1:${down}/hook`, queueLimit: 10 }));
     n.start();
     for (let i = 0; i < 15; i++) await n.send(notice({ detail: `notice ${i}` }));
@@ -377,7 +380,7 @@ describe('the queue', () => {
   it('survives a restart: queued while the receiver is down, delivered once by the next Notifier on the same store', async () => {
     const port = await freePort();
     const notify = settings({ webhookUrl: `http://127.0.0.1:${port}/hook`, webhookSecret: SECRET });
-    const { store: s, file } = store();
+    const { store: s, file } = await store(kind);
     const first = notifier(s, notify, { retry: FAST });
     first.n.start();
     await first.n.send(notice());
@@ -385,7 +388,7 @@ describe('the queue', () => {
     await first.n.stop();
     await s.close();
 
-    const again = new SqliteStore(file);
+    const again = await file.open();
     cleanups.push(() => again.close());
     expect(await again.queue.size()).toBe(1);
     const rx = await new Receiver().start(port);

@@ -218,13 +218,14 @@ export class Fleet {
     if (await this.inMaintenance(a.id, now)) return;
     const kind: Notice['kind'] = al.kind === 'silent' ? (al.notifications > 0 ? 'silent-reminder' : 'silent')
       : al.kind === 'not-uploading' ? 'not-uploading' : 'dropping';
-    await this.store.alerts.notified(al.id, now);
+    // Another portal process judging the same appliance may have sent it a moment ago: only the one that records it sends it.
+    if (!(await this.store.alerts.notified(al.id, now, al.lastNotifiedAt))) return;
     await this.send(kind, a, al.detail, since);
   }
 
   private async closeAlert(al: Alert, a: Appliance | undefined, kind: Notice['kind'], detail: string): Promise<void> {
     const now = this.now();
-    await this.store.alerts.close(al.id, now);
+    if (!(await this.store.alerts.close(al.id, now))) return;
     // A recovery is news only to whoever heard of the trouble.
     if (a && al.notifications > 0 && al.kind !== 'dropping') await this.send(kind, a, detail, al.openedAt);
   }

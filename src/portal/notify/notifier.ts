@@ -57,6 +57,11 @@ export interface NotifierCounters {
 
 /** Messages taken per look at the queue. */
 const BATCH = 8;
+/**
+ * A taken message is no other process's for this long: longer than a batch of deliveries takes
+ * (8 per channel, each cut after its timeout), so it is delivered once; one whose taker died goes out after it.
+ */
+const LEASE_MS = 10 * 60_000;
 /** The loop looks at the queue at least this often, whatever the next message's time says (a clock step). */
 const MAX_SLEEP_MS = 3_600_000;
 
@@ -192,13 +197,16 @@ export class Notifier {
     const q = this.o.queue;
     for (;;) {
       if (!this.running) return;
-      const due = await q.due(this.now(), BATCH);
+      const due = await q.take(this.now(), BATCH, LEASE_MS);
       if (due.length === 0) break;
       // Channels side by side (a slow SMTP server does not hold up the webhook), each in queue order.
       const by = new Map<ChannelName, QueuedNotification[]>();
       for (const d of due) by.set(d.channel, [...(by.get(d.channel) ?? []), d]);
       await Promise.all([...by.values()].map(async (list) => {
-        for (const d of list) if (this.running) await this.deliver(d);
+        for (const d of list) {
+          if (this.running) await this.deliver(d);
+          else await q.release(d.id, this.now());
+        }
       }));
     }
     // The earliest message, due or not, says when to look again.
@@ -227,8 +235,11 @@ export class Notifier {
       return;
     }
     const r = await channel.deliver(m, d.id, this.cut.signal);
-    // Cut by stop(): left as it was, the next start delivers it.
-    if (!r.ok && this.cut.signal.aborted) return;
+    // Cut by stop(): given back as it was, the next start (or another portal process) delivers it.
+    if (!r.ok && this.cut.signal.aborted) {
+      await q.release(d.id, this.now());
+      return;
+    }
     if (r.ok) {
       await q.done(d.id);
       this.counters.sent++;

@@ -19,6 +19,10 @@ import type { Period } from './periods.ts';
 export const MAIL_ATTEMPTS = 5;
 const MAIL_WITHIN_MS = 3 * 86_400_000;
 const MAILS_PER_WAKE = 50;
+/** One report's e-mail is cut after this long. */
+const MAIL_TIMEOUT_MS = 120_000;
+/** Reports taken for e-mailing are no other process's for this long: longer than a wake's worth of e-mails can take. */
+const MAIL_LEASE_MS = MAILS_PER_WAKE * MAIL_TIMEOUT_MS + 600_000;
 
 export interface ReportLog {
   info(o: object, m: string): void;
@@ -94,7 +98,7 @@ export class ReportService {
   async mailPending(): Promise<void> {
     const mail = this.o.email;
     if (!mail || !this.o.config.reports.email) return;
-    const rows = await this.o.store.reports.unmailed(this.now() - MAIL_WITHIN_MS, MAIL_ATTEMPTS, MAILS_PER_WAKE);
+    const rows = await this.o.store.reports.unmailed(this.now() - MAIL_WITHIN_MS, MAIL_ATTEMPTS, MAILS_PER_WAKE, this.now(), MAIL_LEASE_MS);
     if (rows.length === 0) return;
     const appliances = await this.o.store.appliances.list();
     for (const row of rows) {
@@ -110,7 +114,7 @@ export class ReportService {
         const model = parseModel(row);
         const pdf = await reportPdf(model);
         const ac = new AbortController();
-        const timer = setTimeout(() => ac.abort(), 120_000);
+        const timer = setTimeout(() => ac.abort(), MAIL_TIMEOUT_MS);
         const d = await mail.send(reportMail(model, pdf, to, `${this.o.portalUrl}${reportPath(row)}`, row.id), ac.signal).finally(() => clearTimeout(timer));
         if (d.ok) {
           await this.o.store.reports.mailed(row.id, this.now());

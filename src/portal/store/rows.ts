@@ -2,7 +2,7 @@
 // same in SQLite and PostgreSQL), turned into the types above the store.
 
 import type { Heartbeat, Registration } from '../../protocol/heartbeat.ts';
-import type { Account, Alert, AlertKind, Appliance, ApplianceState, Batch, Detection, ReportRow, Role } from './types.ts';
+import type { Account, Alert, AlertKind, Appliance, ApplianceState, Batch, Detection, QueuedNotification, ReportRow, Role } from './types.ts';
 
 export interface AccountRow { name: string; role: Role; hash: string; created_at: number; updated_at: number }
 
@@ -79,4 +79,12 @@ export function report(r: ReportTableRow): ReportRow {
     id: r.id, type: r.type, firstDay: r.first_day, lastDay: r.last_day, scope: r.scope, timeZone: r.time_zone, claimedAt: r.claimed_at,
     claimedBy: r.claimed_by, madeAt: r.made_at, model: r.model, mailedAt: r.mailed_at, mailAttempts: r.mail_attempts, mailError: r.mail_error,
   };
+}
+
+export interface NotificationRow {
+  id: number; channel: QueuedNotification['channel']; created_at: number; attempts: number; next_at: number; body: string; last_error: string | null;
+}
+
+export function notification(r: NotificationRow): QueuedNotification {
+  return { id: r.id, channel: r.channel, createdAt: r.created_at, attempts: r.attempts, nextAt: r.next_at, body: r.body, lastError: r.last_error };
 }

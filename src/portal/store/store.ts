@@ -91,8 +91,13 @@ export interface AlertStore {
   open(applianceId: string, kind: AlertKind, now: number, detail: string): Promise<Alert>;
   current(applianceId: string, kind: AlertKind): Promise<Alert | undefined>;
   allOpen(): Promise<Alert[]>;
-  notified(id: number, now: number): Promise<void>;
-  close(id: number, now: number): Promise<void>;
+  /**
+   * Records a notice of the alert, if its last one is still `lastNotifiedAt`: true for the one caller
+   * that gets to send it (several portal processes judge the same appliances).
+   */
+  notified(id: number, now: number, lastNotifiedAt: number | null): Promise<boolean>;
+  /** True for the one caller that closed it (and so says it recovered). */
+  close(id: number, now: number): Promise<boolean>;
   history(applianceId: string, limit: number): Promise<Alert[]>;
 }
 
@@ -108,7 +113,15 @@ export interface NotificationQueue {
   push(channel: QueuedNotification['channel'], body: string, now: number, limit: number): Promise<boolean>;
   /** Removes the oldest waiting message; false when there is none. */
   dropOldest(): Promise<boolean>;
+  /** Waiting messages, soonest first (a look: nothing is taken). */
   due(now: number, limit: number): Promise<QueuedNotification[]>;
+  /**
+   * Takes the messages due for delivery: their time moves `leaseMs` on, so no other portal process
+   * takes them meanwhile; done(), retry() or release() settles each, and one whose taker died is due again after the lease.
+   */
+  take(now: number, limit: number, leaseMs: number): Promise<QueuedNotification[]>;
+  /** A taken message given back undelivered (the portal is stopping): due at once. */
+  release(id: number, now: number): Promise<void>;
   done(id: number): Promise<void>;
   retry(id: number, nextAt: number, error: string): Promise<void>;
   size(): Promise<number>;
@@ -124,7 +137,11 @@ export interface ReportStore {
   /** Reports whose first day lies in [fromDay, untilDay], without their models. */
   list(fromDay: string, untilDay: string): Promise<ReportRow[]>;
   /** Made since `since`, not yet e-mailed, tried fewer than `maxAttempts` times: oldest first, with their models. */
-  unmailed(since: number, maxAttempts: number, limit: number): Promise<ReportRow[]>;
+  /**
+   * The same, taken for `leaseMs` from `now`: no other portal process takes them meanwhile, so each is
+   * e-mailed once; mailed() or mailFailed() settles each, and one whose taker died is taken again after the lease.
+   */
+  unmailed(since: number, maxAttempts: number, limit: number, now: number, leaseMs: number): Promise<ReportRow[]>;
   mailed(id: number, now: number): Promise<void>;
   /** A failed try; giveUp: none will help (no recipients), so none follows. */
   mailFailed(id: number, error: string, giveUp?: boolean): Promise<void>;

@@ -100,4 +100,7 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE report ADD COLUMN mail_attempts INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE report ADD COLUMN mail_error TEXT;
   `,
+  `
+  ALTER TABLE report ADD COLUMN mail_taken_until BIGINT NOT NULL DEFAULT 0;
+  `,
 ];

@@ -1,7 +1,7 @@
 // Alerts, maintenance windows, the notification queue and counters in
 // PostgreSQL, as in SQLite (../sqlite/notices.ts).
 
-import { alert, type AlertRow } from '../rows.ts';
+import { alert, notification, type AlertRow, type NotificationRow } from '../rows.ts';
 import type { AlertStore, CounterStore, MaintenanceStore, NotificationQueue } from '../store.ts';
 import type { Alert, AlertKind, MaintenanceWindow, QueuedNotification } from '../types.ts';
 import { changes, one, rows, type Db } from './db.ts';
@@ -32,12 +32,13 @@ export class PgAlerts implements AlertStore {
     return (await rows<AlertRow>(this.db.pool, 'SELECT * FROM alert WHERE closed_at IS NULL ORDER BY opened_at')).map(alert);
   }
 
-  async notified(id: number, now: number): Promise<void> {
-    await this.db.pool.query('UPDATE alert SET last_notified_at = $1, notifications = notifications + 1 WHERE id = $2', [now, id]);
+  async notified(id: number, now: number, lastNotifiedAt: number | null): Promise<boolean> {
+    return await changes(this.db.pool, `UPDATE alert SET last_notified_at = $1, notifications = notifications + 1
+      WHERE id = $2 AND last_notified_at IS NOT DISTINCT FROM $3::bigint`, [now, id, lastNotifiedAt]) === 1;
   }
 
-  async close(id: number, now: number): Promise<void> {
-    await this.db.pool.query('UPDATE alert SET closed_at = $1 WHERE id = $2 AND closed_at IS NULL', [now, id]);
+  async close(id: number, now: number): Promise<boolean> {
+    return await changes(this.db.pool, 'UPDATE alert SET closed_at = $1 WHERE id = $2 AND closed_at IS NULL', [now, id]) === 1;
   }
 
   async history(applianceId: string, limit: number): Promise<Alert[]> {
@@ -93,10 +94,21 @@ export class PgQueue implements NotificationQueue {
   }
 
   async due(now: number, limit: number): Promise<QueuedNotification[]> {
-    return (await rows<{ id: number; channel: 'email' | 'webhook'; created_at: number; attempts: number; next_at: number; body: string;
-      last_error: string | null }>(this.db.pool, 'SELECT * FROM notification WHERE next_at <= $1 ORDER BY next_at, id LIMIT $2', [now, limit]))
-      .map((r) => ({ id: r.id, channel: r.channel, createdAt: r.created_at, attempts: r.attempts, nextAt: r.next_at, body: r.body,
-        lastError: r.last_error }));
+    return (await rows<NotificationRow>(this.db.pool, 'SELECT * FROM notification WHERE next_at <= $1 ORDER BY next_at, id LIMIT $2', [now, limit]))
+      .map(notification);
+  }
+
+  async take(now: number, limit: number, leaseMs: number): Promise<QueuedNotification[]> {
+    // SKIP LOCKED: processes taking at once each get other messages, none waits for another.
+    const list = await rows<NotificationRow>(this.db.pool, `WITH t AS (SELECT id, next_at FROM notification WHERE next_at <= $1
+        ORDER BY next_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
+      UPDATE notification n SET next_at = $1::bigint + $3::bigint FROM t WHERE n.id = t.id
+      RETURNING n.id, n.channel, n.created_at, n.attempts, t.next_at, n.body, n.last_error`, [now, limit, leaseMs]);
+    return list.map(notification).sort((a, b) => a.nextAt - b.nextAt || a.id - b.id);
+  }
+
+  async release(id: number, now: number): Promise<void> {
+    await this.db.pool.query('UPDATE notification SET next_at = $1 WHERE id = $2', [now, id]);
   }
 
   async done(id: number): Promise<void> {

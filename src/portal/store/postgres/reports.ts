@@ -39,9 +39,11 @@ export class PgReports implements ReportStore {
     [fromDay, untilDay])).map(report);
   }
 
-  async unmailed(since: number, maxAttempts: number, limit: number): Promise<ReportRow[]> {
-    return (await rows<ReportTableRow>(this.db.pool, `SELECT * FROM report WHERE made_at >= $1 AND mailed_at IS NULL AND mail_attempts < $2
-      ORDER BY made_at, id LIMIT $3`, [since, maxAttempts, limit])).map(report);
+  async unmailed(since: number, maxAttempts: number, limit: number, now: number, leaseMs: number): Promise<ReportRow[]> {
+    const list = await rows<ReportTableRow>(this.db.pool, `WITH t AS (SELECT id FROM report WHERE made_at >= $1 AND mailed_at IS NULL
+        AND mail_attempts < $2 AND mail_taken_until <= $4 ORDER BY made_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
+      UPDATE report r SET mail_taken_until = $4::bigint + $5::bigint FROM t WHERE r.id = t.id RETURNING r.*`, [since, maxAttempts, limit, now, leaseMs]);
+    return list.map(report).sort((a, b) => (a.madeAt ?? 0) - (b.madeAt ?? 0) || a.id - b.id);
   }
 
   async mailed(id: number, now: number): Promise<void> {

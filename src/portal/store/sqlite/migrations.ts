@@ -105,4 +105,8 @@ export const MIGRATIONS: readonly string[] = [
     count(*), max(d.severity), min(d.time), max(d.time) FROM detection d JOIN batch b ON b.id = d.batch_id
     WHERE b.state = 'done' AND d.cnc = 1 AND d.cnc_address IS NOT NULL GROUP BY 1, 2, 3, 4;
   `,
+  // Reports: a report being e-mailed is taken until then, so that of several portal processes one sends it.
+  `
+  ALTER TABLE report ADD COLUMN mail_taken_until INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

@@ -4,7 +4,7 @@
 
 import type Database from 'better-sqlite3';
 import type { AlertStore, CounterStore, MaintenanceStore, NotificationQueue } from '../store.ts';
-import { alert, type AlertRow } from '../rows.ts';
+import { alert, notification, type AlertRow, type NotificationRow } from '../rows.ts';
 import type { Alert, AlertKind, MaintenanceWindow, QueuedNotification } from '../types.ts';
 
 export class SqliteAlerts implements AlertStore {
@@ -15,11 +15,15 @@ export class SqliteAlerts implements AlertStore {
   }
 
   async open(applianceId: string, kind: AlertKind, now: number, detail: string): Promise<Alert> {
-    const existing = await this.current(applianceId, kind);
-    if (existing) return existing;
-    const id = Number(this.db.prepare('INSERT INTO alert (appliance_id, kind, opened_at, detail) VALUES (?, ?, ?, ?)')
-      .run(applianceId, kind, now, detail).lastInsertRowid);
-    return { id, applianceId, kind, openedAt: now, closedAt: null, lastNotifiedAt: null, notifications: 0, detail };
+    // One transaction, with no await inside: two callers never both find none and both open one.
+    return this.db.transaction((): Alert => {
+      const existing = this.db.prepare('SELECT * FROM alert WHERE appliance_id = ? AND kind = ? AND closed_at IS NULL').get(applianceId, kind) as
+        AlertRow | undefined;
+      if (existing) return alert(existing);
+      const id = Number(this.db.prepare('INSERT INTO alert (appliance_id, kind, opened_at, detail) VALUES (?, ?, ?, ?)')
+        .run(applianceId, kind, now, detail).lastInsertRowid);
+      return { id, applianceId, kind, openedAt: now, closedAt: null, lastNotifiedAt: null, notifications: 0, detail };
+    }).immediate();
   }
 
   async current(applianceId: string, kind: AlertKind): Promise<Alert | undefined> {
@@ -32,12 +36,13 @@ export class SqliteAlerts implements AlertStore {
     return (this.db.prepare('SELECT * FROM alert WHERE closed_at IS NULL ORDER BY opened_at').all() as AlertRow[]).map(alert);
   }
 
-  async notified(id: number, now: number): Promise<void> {
-    this.db.prepare('UPDATE alert SET last_notified_at = ?, notifications = notifications + 1 WHERE id = ?').run(now, id);
+  async notified(id: number, now: number, lastNotifiedAt: number | null): Promise<boolean> {
+    return this.db.prepare(`UPDATE alert SET last_notified_at = ?, notifications = notifications + 1
+      WHERE id = ? AND last_notified_at IS ?`).run(now, id, lastNotifiedAt).changes === 1;
   }
 
-  async close(id: number, now: number): Promise<void> {
-    this.db.prepare('UPDATE alert SET closed_at = ? WHERE id = ? AND closed_at IS NULL').run(now, id);
+  async close(id: number, now: number): Promise<boolean> {
+    return this.db.prepare('UPDATE alert SET closed_at = ? WHERE id = ? AND closed_at IS NULL').run(now, id).changes === 1;
   }
 
   async history(applianceId: string, limit: number): Promise<Alert[]> {
@@ -91,11 +96,21 @@ export class SqliteQueue implements NotificationQueue {
   }
 
   async due(now: number, limit: number): Promise<QueuedNotification[]> {
-    return (this.db.prepare('SELECT * FROM notification WHERE next_at <= ? ORDER BY next_at, id LIMIT ?').all(now, limit) as
-      Array<{ id: number; channel: 'email' | 'webhook'; created_at: number; attempts: number; next_at: number; body: string;
-        last_error: string | null }>)
-      .map((r) => ({ id: r.id, channel: r.channel, createdAt: r.created_at, attempts: r.attempts, nextAt: r.next_at, body: r.body,
-        lastError: r.last_error }));
+    return (this.db.prepare('SELECT * FROM notification WHERE next_at <= ? ORDER BY next_at, id LIMIT ?').all(now, limit) as NotificationRow[])
+      .map(notification);
+  }
+
+  async take(now: number, limit: number, leaseMs: number): Promise<QueuedNotification[]> {
+    return this.db.transaction(() => {
+      const list = this.db.prepare('SELECT * FROM notification WHERE next_at <= ? ORDER BY next_at, id LIMIT ?').all(now, limit) as NotificationRow[];
+      const lease = this.db.prepare('UPDATE notification SET next_at = ? WHERE id = ?');
+      for (const r of list) lease.run(now + leaseMs, r.id);
+      return list.map(notification);
+    })();
+  }
+
+  async release(id: number, now: number): Promise<void> {
+    this.db.prepare('UPDATE notification SET next_at = ? WHERE id = ?').run(now, id);
   }
 
   async done(id: number): Promise<void> {

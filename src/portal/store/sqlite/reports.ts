@@ -37,9 +37,14 @@ export class SqliteReports implements ReportStore {
       mailed_at, mail_attempts, mail_error FROM report WHERE first_day >= ? AND first_day <= ? ORDER BY first_day, id`).all(fromDay, untilDay) as Row[]).map(report);
   }
 
-  async unmailed(since: number, maxAttempts: number, limit: number): Promise<ReportRow[]> {
-    return (this.db.prepare(`SELECT * FROM report WHERE made_at >= ? AND mailed_at IS NULL AND mail_attempts < ? ORDER BY made_at, id LIMIT ?`)
-      .all(since, maxAttempts, limit) as Row[]).map(report);
+  async unmailed(since: number, maxAttempts: number, limit: number, now: number, leaseMs: number): Promise<ReportRow[]> {
+    return this.db.transaction(() => {
+      const list = this.db.prepare(`SELECT * FROM report WHERE made_at >= ? AND mailed_at IS NULL AND mail_attempts < ? AND mail_taken_until <= ?
+        ORDER BY made_at, id LIMIT ?`).all(since, maxAttempts, now, limit) as Row[];
+      const take = this.db.prepare('UPDATE report SET mail_taken_until = ? WHERE id = ?');
+      for (const r of list) take.run(now + leaseMs, r.id);
+      return list.map(report);
+    })();
   }
 
   async mailed(id: number, now: number): Promise<void> {
