@@ -7,6 +7,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { LocalArchive } from '../../src/portal/archive/local.ts';
 import { Ingest } from '../../src/portal/ingest/ingest.ts';
 import { batchOf } from '../../src/portal/ingest/batch.ts';
 import { detectionOf } from '../../src/portal/ingest/detection.ts';
@@ -27,7 +28,7 @@ function setup() {
   const store = new SqliteStore(path.join(root, 'portal.db'));
   const outcomes: string[] = [];
   const make = () => new Ingest(store, {
-    incoming, batches: path.join(root, 'batches'), quarantine: path.join(root, 'quarantine'), maxBatchBytes: 1 << 20, log: quiet,
+    incoming, archive: new LocalArchive(path.join(root, 'batches')), quarantine: path.join(root, 'quarantine'), maxBatchBytes: 1 << 20, log: quiet,
     onOutcome: (o) => outcomes.push(o.kind === 'quarantined' ? `quarantined: ${o.reason}` : o.kind),
   });
   const acct = (a: string) => path.join(incoming, a);
@@ -177,7 +178,7 @@ describe('portal ingest', () => {
   it('lets an account own only so many appliances (fleet.maxAppliancesPerAccount)', async () => {
     const s = setup();
     const ingest = new Ingest(s.store, {
-      incoming: path.join(s.root, 'incoming'), batches: path.join(s.root, 'batches'), quarantine: path.join(s.root, 'quarantine'),
+      incoming: path.join(s.root, 'incoming'), archive: new LocalArchive(path.join(s.root, 'batches')), quarantine: path.join(s.root, 'quarantine'),
       maxBatchBytes: 1 << 20, maxAppliancesPerAccount: 2, log: quiet,
       onOutcome: (o) => s.outcomes.push(o.kind === 'quarantined' ? `quarantined: ${o.reason}` : o.kind),
     });

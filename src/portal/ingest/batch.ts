@@ -2,12 +2,15 @@
 // then its records read as a stream and checked against the name's range,
 // its detections written in slices, and only at the end made visible. A
 // batch that fails any check is quarantined whole: nothing of it is kept.
+// A batch made visible is then handed to the archive (portal/archive/),
+// which removes the landed file once its copy is safe.
 
 import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { parseBatchName, type Codec } from '../../protocol/batch.ts';
+import type { BatchArchive } from '../archive/archive.ts';
 import { decodeRecord } from '../../protocol/record.ts';
 import { APPLIANCE_ID } from '../../protocol/topics.ts';
 import type { Landed } from '../receive/landed.ts';
@@ -24,19 +27,35 @@ const MAX_RECORD_BYTES = 1024 * 1024;
 /** The last millisecond a Date can hold. */
 const MAX_TIME = 8.64e15;
 
-export interface IngestPaths {
-  batches: string;
+/** Where ingest puts what it accepts (the archive) and what it refuses (a local directory). */
+export interface IngestPlaces {
+  archive: BatchArchive;
   quarantine: string;
 }
 
 export type Outcome =
   | { kind: 'ignored'; reason: string }
-  | { kind: 'duplicate'; applianceId: string; name: string }
+  /** `archived`: the archive lacked the batch (a crash or a failed keep after its commit), so this copy went there. */
+  | { kind: 'duplicate'; applianceId: string; name: string; archived: boolean }
   | { kind: 'ingested'; applianceId: string; name: string; records: number; newRecords: number; detections: number }
   | { kind: 'quarantined'; applianceId: string | null; name: string; reason: string };
 
 /** Not a batch, or a batch that cannot be what its name says. */
 class Refused extends Error {}
+
+/**
+ * The batch is ingested (committed and counted), but the archive could not
+ * keep its file: the file stays where it landed, and the next rescan finds a
+ * duplicate the archive lacks and keeps it then.
+ */
+export class NotArchived extends Error {
+  readonly outcome: Outcome;
+
+  constructor(outcome: Outcome, cause: unknown) {
+    super((cause as Error).message, { cause });
+    this.outcome = outcome;
+  }
+}
 
 /** The appliance id, range and codec a landed file's path names: <...>/<applianceId>/<first>-<last>.ndjson.gz (or .zst). */
 export function batchOf(relPath: string): { applianceId: string; range: BatchRange; name: string; codec: Codec } | undefined {
@@ -75,14 +94,14 @@ function moveInto(dir: string, file: string, name: string): string {
   return to;
 }
 
-export async function ingestOne(l: Landed, store: Store, paths: IngestPaths, o: { maxBatchBytes: number; maxAppliances: number; now: () => number }):
+export async function ingestOne(l: Landed, store: Store, places: IngestPlaces, o: { maxBatchBytes: number; maxAppliances: number; now: () => number }):
   Promise<Outcome> {
   const b = batchOf(l.relPath);
   if (!b) return { kind: 'ignored', reason: 'not a batch name (<applianceId>/<first>-<last>.ndjson.gz or .ndjson.zst)' };
   const { applianceId, range, name, codec } = b;
   const quarantine = async (reason: string): Promise<Outcome> => {
     const at = o.now();
-    if (fs.existsSync(l.file)) moveInto(path.join(paths.quarantine, l.account, applianceId), l.file, `${name}.${at}`);
+    if (fs.existsSync(l.file)) moveInto(path.join(places.quarantine, l.account, applianceId), l.file, `${name}.${at}`);
     await store.batches.quarantined({ applianceId, account: l.account, name, reason, at });
     await store.counters.add('batches_quarantined', 1);
     return { kind: 'quarantined', applianceId, name, reason };
@@ -104,11 +123,12 @@ export async function ingestOne(l: Landed, store: Store, paths: IngestPaths, o: 
 
   const begun = await store.batches.begin({ applianceId, name, via: l.via, size: st.size, receivedAt: o.now(), ...range });
   if (begun.kind === 'duplicate') {
-    // A re-send changes nothing; but when the first copy never reached the archive (a crash right after its commit), this one goes there.
-    if (fs.existsSync(path.join(paths.batches, applianceId, name))) fs.rmSync(l.file, { force: true });
-    else moveInto(path.join(paths.batches, applianceId), l.file, name);
+    // A re-send changes nothing; but when the first copy never reached the archive (a crash or a failed keep right after its commit), this one goes there.
+    const archived = !(await places.archive.has(applianceId, name));
+    if (archived) await places.archive.keep(l.file, applianceId, name);
+    else fs.rmSync(l.file, { force: true });
     await store.counters.add('batches_duplicate', 1);
-    return { kind: 'duplicate', applianceId, name };
+    return { kind: 'duplicate', applianceId, name, archived };
   }
   const expected = range.lastSeq - range.firstSeq + 1;
   let count = 0;
@@ -143,9 +163,14 @@ export async function ingestOne(l: Landed, store: Store, paths: IngestPaths, o: 
     return quarantine(reason);
   }
   await store.batches.finish(begun.id, { newRecords, detections, now: o.now() });
-  // After the commit: a crash between the two leaves the file where it was, and the next start finds it a duplicate.
-  moveInto(path.join(paths.batches, applianceId), l.file, name);
   await store.counters.add('batches_ingested', 1);
   await store.counters.add('records_ingested', newRecords);
-  return { kind: 'ingested', applianceId, name, records: expected, newRecords, detections };
+  const out: Outcome = { kind: 'ingested', applianceId, name, records: expected, newRecords, detections };
+  // After the commit: a crash or a failed keep between the two leaves the file where it landed, and the next scan finds it a duplicate.
+  try {
+    await places.archive.keep(l.file, applianceId, name);
+  } catch (err) {
+    throw new NotArchived(out, err);
+  }
+  return out;
 }

@@ -4,13 +4,15 @@
 // complete while the portal was down (or during the crash) is ingested then;
 // a rescan every minute picks up anything a full queue turned away. The
 // queue is bounded; a file turned away stays on disk and is never lost.
+// The archive that keeps accepted batches starts and stops with ingest.
 
 import fs from 'node:fs';
 import path from 'node:path';
 import { looksLikeBatch } from '../../protocol/batch.ts';
+import type { ArchiveCounters, BatchArchive } from '../archive/archive.ts';
 import type { Landed } from '../receive/landed.ts';
 import type { Store } from '../store/store.ts';
-import { ingestOne, type IngestPaths, type Outcome } from './batch.ts';
+import { ingestOne, NotArchived, type IngestPlaces, type Outcome } from './batch.ts';
 
 export const MAX_QUEUED = 10_000;
 const RESCAN_MS = 60_000;
@@ -28,7 +30,7 @@ export interface IngestLog {
   error(o: object, msg: string): void;
 }
 
-export interface IngestOptions extends IngestPaths {
+export interface IngestOptions extends IngestPlaces {
   incoming: string;
   maxBatchBytes: number;
   /** Appliances one account may own (fleet.maxAppliancesPerAccount). */
@@ -49,6 +51,8 @@ export interface IngestCounters {
   failed: number;
   /** Stale files removed from incoming/ (STALE_MS). */
   staleRemoved: number;
+  /** The archive's own: batches kept, failures, batches pruned. */
+  archive: ArchiveCounters;
 }
 
 export class Ingest {
@@ -60,16 +64,25 @@ export class Ingest {
   private readonly store: Store;
   private readonly o: IngestOptions;
   private readonly now: () => number;
-  readonly counters: IngestCounters = { queued: 0, turnedAway: 0, ingested: 0, duplicates: 0, quarantined: 0, ignored: 0, failed: 0, staleRemoved: 0 };
+  readonly counters: IngestCounters;
 
   constructor(store: Store, o: IngestOptions) {
     this.store = store;
     this.o = o;
     this.now = o.now ?? Date.now;
+    this.counters = {
+      queued: 0, turnedAway: 0, ingested: 0, duplicates: 0, quarantined: 0, ignored: 0, failed: 0, staleRemoved: 0, archive: o.archive.counters,
+    };
+  }
+
+  /** Where accepted batches are kept; the portal prunes it. */
+  get archive(): BatchArchive {
+    return this.o.archive;
   }
 
   async start(): Promise<void> {
-    for (const d of [this.o.incoming, this.o.batches, this.o.quarantine]) fs.mkdirSync(d, { recursive: true, mode: 0o750 });
+    for (const d of [this.o.incoming, this.o.quarantine]) fs.mkdirSync(d, { recursive: true, mode: 0o750 });
+    await this.o.archive.start();
     const dropped = await this.store.batches.abandonUnfinished();
     if (dropped > 0) this.o.log.warn({ batches: dropped }, 'batches an interrupted ingest left were dropped; their files are ingested again');
     this.stopped = false;
@@ -83,6 +96,8 @@ export class Ingest {
     if (this.timer) clearInterval(this.timer);
     this.queue.length = 0;
     this.pending.clear();
+    // An upload in flight is cut rather than waited for: its file stays in incoming/, and the next start keeps it.
+    await this.o.archive.stop();
     await this.running;
   }
 
@@ -119,9 +134,15 @@ export class Ingest {
         this.count(out, l);
         this.o.onOutcome?.(out, l);
       } catch (err) {
-        // The store failed (disk full, I/O): the file stays where it is and the next rescan retries it.
+        // The store or the archive failed (disk full, I/O, the bucket unreachable): the file stays where it is and the next rescan retries it.
         this.counters.failed++;
-        this.o.log.error({ err, file: l.relPath, account: l.account }, 'ingest failed; the file is kept and retried');
+        if (err instanceof NotArchived) {
+          this.count(err.outcome, l);
+          this.o.onOutcome?.(err.outcome, l);
+          this.o.log.error({ err, file: l.relPath, account: l.account }, 'batch ingested but not archived; the file is kept and archived at the next rescan');
+        } else {
+          this.o.log.error({ err, file: l.relPath, account: l.account }, 'ingest failed; the file is kept and retried');
+        }
       } finally {
         this.pending.delete(l.file);
       }
@@ -135,7 +156,8 @@ export class Ingest {
       this.o.log.info({ ...where, records: out.records, newRecords: out.newRecords, detections: out.detections }, 'batch ingested');
     } else if (out.kind === 'duplicate') {
       this.counters.duplicates++;
-      this.o.log.info(where, 'batch received again; nothing changed');
+      this.o.log.info(where, out.archived ? 'batch received again; nothing changed, and the archive, which lacked it, keeps it now'
+        : 'batch received again; nothing changed');
     } else if (out.kind === 'quarantined') {
       this.counters.quarantined++;
       this.o.log.warn({ ...where, reason: out.reason }, 'batch quarantined');
