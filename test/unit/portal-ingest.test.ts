@@ -1,4 +1,4 @@
-// Ingest against the real SQLite store: what a batch must be to count, that
+// Ingest against the real stores (SQLite, and PostgreSQL): what a batch must be to count, that
 // it counts once, what is kept of its detections, and what a crash leaves.
 
 import crypto from 'node:crypto';
@@ -14,7 +14,8 @@ import { detectionOf } from '../../src/portal/ingest/detection.ts';
 import { eventTime } from '../../src/portal/ingest/event-time.ts';
 import { zstdDecoded } from '../../src/portal/ingest/zstd.ts';
 import type { Landed } from '../../src/portal/receive/landed.ts';
-import { SqliteStore } from '../../src/portal/store/sqlite/store.ts';
+import type { Store } from '../../src/portal/store/store.ts';
+import { BACKENDS, storePlace, type Backend } from '../helpers/stores.ts';
 import { CEF_LINE, compressed, LEEF_LINE, ndjson, PLAIN_LINE, writeBatch } from '../helpers/portal.ts';
 import { unzstdBytes } from '../helpers/spool.ts';
 import { tmpdir } from '../helpers/tmp.ts';
@@ -22,10 +23,11 @@ import { tmpdir } from '../helpers/tmp.ts';
 const ID = 'tda-01';
 const quiet = { info() {}, warn() {}, error() {} };
 
-function setup() {
+async function setup(kind: Backend) {
   const root = tmpdir('tmsp-portal-ingest-');
   const incoming = path.join(root, 'incoming');
-  const store = new SqliteStore(path.join(root, 'portal.db'));
+  const place = await storePlace(kind);
+  const store = await place.open();
   const outcomes: string[] = [];
   const make = () => new Ingest(store, {
     incoming, archive: new LocalArchive(path.join(root, 'batches')), quarantine: path.join(root, 'quarantine'), maxBatchBytes: 1 << 20, log: quiet,
@@ -37,14 +39,14 @@ function setup() {
     ingest.landed(l);
     return l;
   };
-  return { root, store, outcomes, make, acct, land };
+  return { root, place, store, outcomes, make, acct, land };
 }
 
 const lines = (n: number, from = 0) => Array.from({ length: n }, (_, i) => (i % 3 === 0 ? CEF_LINE(from + i) : i % 3 === 1 ? LEEF_LINE(from + i) : PLAIN_LINE(from + i)));
 
-describe('portal ingest', () => {
+describe.each(BACKENDS)('portal ingest (%s)', (kind) => {
   it('keeps a batch once: records, detections, roll-ups; a re-send changes nothing', async () => {
-    const s = setup();
+    const s = await setup(kind);
     const ingest = s.make();
     await ingest.start();
     const b = writeBatch(s.acct('acme'), ID, 1, lines(30));
@@ -78,7 +80,7 @@ describe('portal ingest', () => {
   });
 
   it('quarantines what is not what its name says, and keeps nothing of it', async () => {
-    const s = setup();
+    const s = await setup(kind);
     const ingest = s.make();
     await ingest.start();
     const good = zlib.gzipSync(ndjson(lines(10)));
@@ -113,7 +115,7 @@ describe('portal ingest', () => {
   });
 
   it('takes zstd batches as the agent writes them (a frame per chunk), and quarantines one cut short, damaged or mislabelled', async () => {
-    const s = setup();
+    const s = await setup(kind);
     const ingest = s.make();
     await ingest.start();
     const b = writeBatch(s.acct('acme'), ID, 1, lines(30), { codec: 'zstd' });
@@ -154,7 +156,7 @@ describe('portal ingest', () => {
   });
 
   it('refuses another account\'s appliance, and names that are not batches', async () => {
-    const s = setup();
+    const s = await setup(kind);
     const ingest = s.make();
     await ingest.start();
     s.land(ingest, 'acme', writeBatch(s.acct('acme'), ID, 1, lines(3)));
@@ -176,7 +178,7 @@ describe('portal ingest', () => {
   });
 
   it('lets an account own only so many appliances (fleet.maxAppliancesPerAccount)', async () => {
-    const s = setup();
+    const s = await setup(kind);
     const ingest = new Ingest(s.store, {
       incoming: path.join(s.root, 'incoming'), archive: new LocalArchive(path.join(s.root, 'batches')), quarantine: path.join(s.root, 'quarantine'),
       maxBatchBytes: 1 << 20, maxAppliancesPerAccount: 2, log: quiet,
@@ -194,7 +196,7 @@ describe('portal ingest', () => {
   });
 
   it('records gaps between ranges and fills them; overlapping records are not kept twice', async () => {
-    const s = setup();
+    const s = await setup(kind);
     const ingest = s.make();
     await ingest.start();
     s.land(ingest, 'acme', writeBatch(s.acct('acme'), ID, 1, lines(10)));
@@ -215,20 +217,50 @@ describe('portal ingest', () => {
   });
 
   it('after a crash mid-ingest, drops the half-written batch and ingests the file again, once', async () => {
-    const s = setup();
+    const s = await setup(kind);
     const b = writeBatch(s.acct('acme'), ID, 1, lines(9));
     // What a crash leaves: a batch begun with some detections written, never finished; the file still in incoming.
-    await s.store.appliances.claim(ID, 'acme', Date.now());
-    const begun = await s.store.batches.begin({ applianceId: ID, name: path.basename(b.file), via: 'sftp', size: 1, receivedAt: 1, firstSeq: 1, lastSeq: 9 });
+    const dying = await s.place.open();
+    await dying.appliances.claim(ID, 'acme', Date.now());
+    const begun = await dying.batches.begin({ applianceId: ID, name: path.basename(b.file), via: 'sftp', size: 1, receivedAt: 1, firstSeq: 1, lastSeq: 9 });
     if (begun.kind !== 'new') throw new Error('expected a new batch');
-    await s.store.batches.addDetections(begun.id, [detectionOf(CEF_LINE(1), ID, 1, 0)!]);
+    await dying.batches.addDetections(begun.id, [detectionOf(CEF_LINE(1), ID, 1, 0)!]);
     expect(await s.store.detections.search({ limit: 10 })).toEqual([]);
+    await dying.close();
     const ingest = s.make();
     await ingest.start();
     await ingest.idle();
     expect(s.outcomes).toEqual(['ingested']);
     expect((await s.store.appliances.get(ID))!).toMatchObject({ batches: 1, records: 9, detections: 6 });
     expect(await s.store.detections.search({ limit: 10 })).toHaveLength(6);
+    await ingest.stop();
+    await s.store.close();
+  });
+
+  it('keeps a batch the store failed in the middle of, and ingests it when the store is back, never quarantining it', async () => {
+    const s = await setup(kind);
+    const failing: Store = {
+      ...s.store, rollupZone: () => s.store.rollupZone(), prune: (b) => s.store.prune(b), close: () => s.store.close(),
+      batches: Object.assign(Object.create(s.store.batches) as Store['batches'], {
+        addDetections: async () => { throw new Error('connection terminated'); },
+      }),
+    };
+    const b = writeBatch(s.acct('acme'), ID, 1, lines(9));
+    const broken = new Ingest(failing, {
+      incoming: path.join(s.root, 'incoming'), archive: new LocalArchive(path.join(s.root, 'batches')), quarantine: path.join(s.root, 'quarantine'),
+      maxBatchBytes: 1 << 20, log: quiet, onOutcome: (o) => s.outcomes.push(o.kind),
+    });
+    await broken.start();
+    await broken.idle();
+    await broken.stop();
+    expect(broken.counters).toMatchObject({ failed: 1, quarantined: 0 });
+    expect(fs.existsSync(b.file)).toBe(true);
+    expect(await s.store.batches.quarantineList(10)).toEqual([]);
+    const ingest = s.make();
+    await ingest.start();
+    await ingest.idle();
+    expect(s.outcomes).toEqual(['ingested']);
+    expect((await s.store.appliances.get(ID))!).toMatchObject({ batches: 1, records: 9, detections: 6 });
     await ingest.stop();
     await s.store.close();
   });
@@ -271,7 +303,7 @@ describe('zstd batches', () => {
 
 describe('incoming/ holds only batches in flight', () => {
   it('removes, after a day, an abandoned upload and a file that never became a batch; keeps fresh ones', async () => {
-    const s = setup();
+    const s = await setup('sqlite');
     const dir = path.join(s.acct('acme'), 'upload', ID);
     fs.mkdirSync(dir, { recursive: true });
     const old = new Date(Date.now() - 25 * 3_600_000);

@@ -43,6 +43,24 @@ export type Outcome =
 /** Not a batch, or a batch that cannot be what its name says. */
 class Refused extends Error {}
 
+/** The store failed mid-batch (a lost connection, a full disk): the batch is fine, and is tried again, not quarantined. */
+class StoreFailed extends Error {
+  readonly reason: unknown;
+
+  constructor(reason: unknown) {
+    super('the store failed');
+    this.reason = reason;
+  }
+}
+
+async function stored(p: Promise<void>): Promise<void> {
+  try {
+    await p;
+  } catch (err) {
+    throw new StoreFailed(err);
+  }
+}
+
 /**
  * The batch is ingested (committed and counted), but the archive could not
  * keep its file: the file stays where it landed, and the next rescan finds a
@@ -150,13 +168,17 @@ export async function ingestOne(l: Landed, store: Store, places: IngestPlaces, o
       detections++;
       slice.push(d);
       if (slice.length >= SLICE) {
-        await store.batches.addDetections(begun.id, slice);
+        await stored(store.batches.addDetections(begun.id, slice));
         slice = [];
       }
     }
     if (count !== expected) throw new Refused(`${count} records, the name's range says ${expected}`);
-    if (slice.length) await store.batches.addDetections(begun.id, slice);
+    if (slice.length) await stored(store.batches.addDetections(begun.id, slice));
   } catch (err) {
+    if (err instanceof StoreFailed) {
+      await store.batches.discard(begun.id).catch(() => {});
+      throw err.reason;
+    }
     await store.batches.discard(begun.id);
     const reason = err instanceof Refused || err instanceof LineTooLong || err instanceof ZstdFormatError ? err.message
       : `not a complete ${codec} stream (${(err as Error).message})`;
