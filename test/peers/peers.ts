@@ -54,20 +54,22 @@ export class Peer {
   readonly port: number;
   readonly dir: string;
   private readonly args: string[];
+  private readonly env: NodeJS.ProcessEnv | undefined;
   proc: ChildProcess | undefined;
   log = '';
   exited = false;
 
-  constructor(name: string, script: string, port: number, dir: string, args: string[]) {
+  constructor(name: string, script: string, port: number, dir: string, args: string[], env?: NodeJS.ProcessEnv) {
     this.name = name;
     this.port = port;
     this.dir = dir;
     this.args = [path.join(HERE, script), String(port), dir, ...args];
+    this.env = env && { ...process.env, ...env };
   }
 
   async start(): Promise<this> {
     this.exited = false;
-    const p = (this.proc = spawn('bash', this.args, { stdio: ['ignore', 'pipe', 'pipe'] }));
+    const p = (this.proc = spawn('bash', this.args, { stdio: ['ignore', 'pipe', 'pipe'], ...(this.env ? { env: this.env } : {}) }));
     p.stdout!.on('data', (d) => (this.log += d));
     p.stderr!.on('data', (d) => (this.log += d));
     p.once('exit', () => (this.exited = true));
@@ -189,10 +191,19 @@ export async function startNginx(root: string, certName = 'server'): Promise<Ngi
   return new NginxPeer('nginx', 'nginx.sh', await freePort(), dir, [p.dir, certName, USER, PASS]).start();
 }
 
-export async function startMosquitto(root: string, certName = 'server'): Promise<Peer> {
+export class MosquittoPeer extends Peer {
+  /** SIGHUP: Mosquitto rereads its password file and ACL (the script execs it, so this is its pid). */
+  reload(): void {
+    this.proc!.kill('SIGHUP');
+  }
+}
+
+/** `files`: the password file and ACL to serve (the portal's), instead of the test users'. */
+export async function startMosquitto(root: string, certName = 'server', files?: { passwordFile: string; aclFile: string }): Promise<MosquittoPeer> {
   const p = pki(root);
   const dir = path.join(root, `mosquitto-${certName}-${Date.now()}`);
-  return new Peer('mosquitto', 'mosquitto.sh', await freePort(), dir, [p.dir, certName]).start();
+  const env = files && { MQ_PASSWORD_FILE: files.passwordFile, MQ_ACL_FILE: files.aclFile };
+  return new MosquittoPeer('mosquitto', 'mosquitto.sh', await freePort(), dir, [p.dir, certName], env).start();
 }
 
 /** PostgreSQL: stopped with SIGINT (a fast shutdown), since SIGTERM waits for every client to leave. */

@@ -11,6 +11,8 @@ commands:
                                change its password
   account list                 the accounts (never their passwords)
   account remove NAME          remove one; its appliances can no longer log in
+  account claim NAME ID...     tie appliance ids to an account before they first connect (an external broker
+                               lets an account publish only for its ids; with mqtt.aclFile set, the file says so)
   appliances                   every appliance: state, last heartbeat, last batch, spool, drops
   appliance show ID            one appliance: registration, heartbeats, batches, gaps, alerts
   appliance retire ID          stop watching it: no more states or notifications

@@ -63,7 +63,7 @@ export function pathsOf(c: PortalConfig): PortalPaths {
     db: path.join(d, 'portal.db'),
     tlsCert: c.https.certFile || path.join(d, 'tls', 'cert.pem'),
     tlsKey: c.https.keyFile || path.join(d, 'tls', 'key.pem'),
-    hostKey: path.join(d, 'ssh', 'host_ed25519_key'),
+    hostKey: c.sftp.hostKeyFile || path.join(d, 'ssh', 'host_ed25519_key'),
     incoming: path.join(d, 'incoming'),
     batches: path.join(d, 'batches'),
     quarantine: path.join(d, 'quarantine'),

@@ -39,6 +39,8 @@ export const PORTAL_FIELDS = [
 
   bool('sftp.enabled', true, { doc: 'The SSH log server (SFTP), for appliances set to protocol ssh.' }),
   port('sftp.port', 2222, 'SFTP port (22 needs root; point the appliances at this one).'),
+  text('sftp.hostKeyFile', '', { ...absPath, optional: true },
+    { doc: 'The SSH host key (OpenSSH format), made there on first start; empty = one in the data directory. Portal processes behind one load balancer share one, so that appliances pinning it reach any of them.' }),
   bool('https.enabled', true, { doc: 'The SSL log server (HTTPS PUT), for appliances set to protocol ssl.' }),
   port('https.port', 8443, 'HTTPS upload port.'),
   text('https.certFile', '', { ...absPath, optional: true },

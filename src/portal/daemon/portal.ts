@@ -10,10 +10,11 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { writeAtomic } from '../../settings/file.ts';
 import { Logins } from '../accounts/logins.ts';
+import { makeArchive } from '../archive/index.ts';
 import type { PortalConfig } from '../config/schema.ts';
 import { pathsOf, portalUrl, publicName, type PortalPaths } from '../config/load.ts';
 import { Fleet } from '../fleet/fleet.ts';
-import { Subscriber } from '../fleet/subscriber.ts';
+import { clientIdFor, Subscriber } from '../fleet/subscriber.ts';
 import { Ingest } from '../ingest/ingest.ts';
 import { pruneFiles } from '../ingest/retention.ts';
 import { Email } from '../notify/email.ts';
@@ -24,7 +25,7 @@ import { loadOrCreateHostKey } from '../receive/sftp/host-key.ts';
 import { SftpReceiver } from '../receive/sftp/server.ts';
 import type { Store } from '../store/store.ts';
 import { ReportService } from '../reports/service.ts';
-import { SqliteStore } from '../store/sqlite/store.ts';
+import { openStore } from '../store/open.ts';
 import { loadOrCreateCertificate, type ServedCertificate } from '../tls/files.ts';
 import { WebServer } from '../web/server.ts';
 import { takeLock } from './lock.ts';
@@ -44,6 +45,8 @@ export interface PortalFacts {
   tlsFingerprint: string;
   tlsSelfSigned: boolean;
   tlsCertFile: string;
+  /** Where accepted batches are kept (batches.kind): a directory, or s3://bucket/prefix at an endpoint. */
+  batches: string;
   counters: Record<string, unknown>;
 }
 
@@ -98,8 +101,8 @@ export class Portal {
     this.hostKey = loadOrCreateHostKey(p.hostKey);
     const tls = { cert: this.certificate.cert, key: this.certificate.key };
 
-    this.store = new SqliteStore(p.db, {
-      rollupZone: c.reports.timeZone,
+    this.store = await openStore(c, p.db, {
+      rollups: true, applicationName: `tmsp-portal ${os.hostname()}:${process.pid}`,
       onRebuild: (r) => this.log.info(r, 'the report time zone changed: roll-ups counted again in it'),
     });
     this.logins = new Logins(this.store.accounts, this.log.child({ room: 'accounts' }));
@@ -112,7 +115,7 @@ export class Portal {
       settings: c.fleet, notify: (n) => this.notifier.send(n), log: this.log.child({ room: 'fleet' }),
     });
     this.ingest = new Ingest(this.store, {
-      incoming: p.incoming, batches: p.batches, quarantine: p.quarantine, maxBatchBytes: c.ingest.maxBatchBytes,
+      incoming: p.incoming, archive: await makeArchive(c, p), quarantine: p.quarantine, maxBatchBytes: c.ingest.maxBatchBytes,
       maxAppliancesPerAccount: c.fleet.maxAppliancesPerAccount,
       log: this.log.child({ room: 'ingest' }),
       onOutcome: (o) => {
@@ -152,7 +155,24 @@ export class Portal {
         return true;
       },
     };
-    if (c.mqtt.enabled) {
+    if (c.mqtt.enabled && c.mqtt.broker === 'external') {
+      // The broker authenticates and its ACL confines each account to its appliances (mqtt.aclFile, README): no broker here.
+      this.subscriber = new Subscriber(this.fleet, {
+        url: c.mqtt.url, username: c.mqtt.user, password: c.mqtt.password,
+        ...(c.mqtt.caFile !== '' ? { ca: fs.readFileSync(c.mqtt.caFile, 'utf8') } : {}),
+        clientId: clientIdFor(p.dataDir), shareGroup: c.mqtt.shareGroup,
+        claim: async (id) => {
+          if (appliances.ownerOf(id) !== undefined) return true;
+          // Claimed since this process read the owners (account claim, another portal): learn the owner the store has.
+          const a = await appliances.get(id);
+          if (!a) return false;
+          await appliances.claim(id, a.account, now());
+          return true;
+        },
+        log: this.log.child({ room: 'fleet' }),
+      });
+      await this.subscriber.start();
+    } else if (c.mqtt.enabled) {
       const internal = { user: `tmsp-portal-${crypto.randomBytes(6).toString('hex')}`, password: crypto.randomBytes(24).toString('base64') };
       this.broker = new Broker({
         host, port: c.mqtt.port, tls, logins, owners, internal, log: this.log.child({ room: 'broker' }),
@@ -184,8 +204,10 @@ export class Portal {
     this.timers.push(setInterval(() => this.writeStatus(), STATUS_MS));
     const prune = () => {
       const before = Date.now() - c.ingest.retentionDays * 86_400_000;
-      const files = pruneFiles(p.batches, before) + pruneFiles(p.quarantine, before);
-      if (files > 0) this.log.info({ files, retentionDays: c.ingest.retentionDays }, 'old batch files removed');
+      const quarantined = pruneFiles(p.quarantine, before);
+      void this.ingest.archive.prune(before).then((batches) => {
+        if (batches + quarantined > 0) this.log.info({ files: batches + quarantined, retentionDays: c.ingest.retentionDays }, 'old batch files removed');
+      }, (err: Error) => this.log.error({ err }, 'pruning old batch files failed'));
       void this.store.prune(before).catch((err: Error) => this.log.error({ err }, 'pruning old data failed'));
     };
     prune();
@@ -204,10 +226,11 @@ export class Portal {
       dataDir: this.paths.dataDir, url: this.url,
       listeners: { sftp: this.sftp?.port ?? null, https: this.https?.port ?? null, mqtt: this.broker?.port ?? null, web: this.web.port },
       sshHostKey: this.hostKey.fingerprint, tlsFingerprint: this.certificate.fingerprint, tlsSelfSigned: this.certificate.selfSigned,
-      tlsCertFile: this.certificate.certFile,
+      tlsCertFile: this.certificate.certFile, batches: this.ingest.archive.describe(),
       counters: {
         ingest: { ...this.ingest.counters, depth: this.ingest.depth }, fleet: this.fleet.counters, logins: this.logins.counters,
         sftp: this.sftp?.counters() ?? null, https: this.https?.counters ?? null, broker: this.broker?.counters() ?? null,
+        subscriber: this.subscriber?.counters ?? null,
         notify: this.notifier.counters,
         reports: { ...this.reports?.schedule.counters, ...this.reports?.counters, nextWake: this.reports?.schedule.nextWake() ?? null },
       },
