@@ -59,6 +59,21 @@ describe.each(BACKENDS)('the report schedule (%s)', (kind) => {
     await b.close();
   });
 
+  it('takes over a claim whose maker died mid-report once it is stale, and leaves a fresh one to its maker', async () => {
+    const store = await freshStore(kind);
+    const left = (day: string, ago: number) => store.reports.claim({ type: 'daily', firstDay: day, lastDay: day, scope: '*', timeZone: 'UTC',
+      claimedAt: NOW - ago, claimedBy: 'dead:1' });
+    await left('2026-11-29', 31 * 60_000);
+    await left('2026-11-30', 60_000);
+    const made: string[] = [];
+    await schedule(store, 'a', made).wake();
+    expect(made).toContain('daily 2026-11-29 *');
+    expect(made).not.toContain('daily 2026-11-30 *');
+    expect(await store.reports.get('daily', '2026-11-29', '*')).toMatchObject({ claimedBy: 'a' });
+    expect(await store.reports.get('daily', '2026-11-30', '*')).toMatchObject({ claimedBy: 'dead:1', madeAt: null });
+    await store.close();
+  });
+
   it('gives a failed making\'s claim back, and makes it at the next wake', async () => {
     const store = await freshStore(kind);
     const made: string[] = [];

@@ -2,7 +2,8 @@
 // and then at every wake, each period due and not yet made is claimed in
 // the store and handed to `make`, one at a time, oldest first and daily,
 // weekly, monthly within a day. A claim another portal holds is skipped; a
-// making that fails gives its claim back and is tried at the next wake. The
+// making that fails gives its claim back and is tried at the next wake, and
+// one whose maker died (a claim never made) is taken over once stale. The
 // wake is croner's, at the top of every hour in the report time zone (so
 // 02:00 local, or the first instant after it when DST skips it); what is
 // due comes from duePeriods(), so a wake missed (a suspended VM) or
@@ -11,6 +12,9 @@
 import { Cron } from 'croner';
 import type { ReportStore } from '../store/store.ts';
 import { addDays, dayOfInstant, duePeriods, type Period } from './periods.ts';
+
+/** A report claimed this long ago and not made was left by a maker that died: far longer than any report takes to make. */
+export const STALE_CLAIM_MS = 30 * 60_000;
 
 /** Every hour on the hour, local time: reports are due at 02:00, and a failed one is tried again an hour later. */
 export const WAKE_PATTERN = '0 0 * * * *';
@@ -86,12 +90,14 @@ export class ReportSchedule {
     const today = dayOfInstant(now, this.o.timeZone);
     const kept = await this.o.reports.list(addDays(today, -(horizon + 31)), today);
     for (const { scope, since } of await this.o.scopes()) {
-      const made = new Set(kept.filter((r) => r.scope === scope).map((r) => `${r.type} ${r.firstDay}`));
+      // A claim its maker never finished (it died mid-report) does not count once it is stale: it is taken over below.
+      const made = new Set(kept.filter((r) => r.scope === scope && (r.madeAt !== null || r.claimedAt >= now - STALE_CLAIM_MS))
+        .map((r) => `${r.type} ${r.firstDay}`));
       for (const p of duePeriods(now, this.o.timeZone, (x) => x.until <= since || made.has(`${x.type} ${x.first}`), horizon)) {
         if (this.stopped || budget-- <= 0) return;
         const claim = await this.o.reports.claim({
           type: p.type, firstDay: p.first, lastDay: p.last, scope, timeZone: p.timeZone, claimedAt: now, claimedBy: this.o.by,
-        });
+        }, STALE_CLAIM_MS);
         if (!claim) {
           this.counters.skipped++;
           continue;

@@ -128,8 +128,11 @@ export interface NotificationQueue {
 }
 
 export interface ReportStore {
-  /** Claims a period and scope for `by`: undefined when it is claimed already (made, or being made elsewhere). */
-  claim(r: Omit<ReportRow, 'id' | 'madeAt' | 'model' | 'mailedAt' | 'mailAttempts' | 'mailError'>): Promise<ReportRow | undefined>;
+  /**
+   * Claims a period and scope for `by`: undefined when it is claimed already (made, or being made elsewhere).
+   * A claim not made by `r.claimedAt - staleMs` is taken over: its maker died mid-way.
+   */
+  claim(r: Omit<ReportRow, 'id' | 'madeAt' | 'model' | 'mailedAt' | 'mailAttempts' | 'mailError'>, staleMs?: number): Promise<ReportRow | undefined>;
   made(id: number, model: string, now: number): Promise<void>;
   /** Gives a claim up (the making failed), so that it is tried again. */
   release(id: number): Promise<void>;

@@ -13,7 +13,12 @@ export class PgReports implements ReportStore {
     this.db = db;
   }
 
-  async claim(r: Omit<ReportRow, 'id' | 'madeAt' | 'model' | 'mailedAt' | 'mailAttempts' | 'mailError'>): Promise<ReportRow | undefined> {
+  async claim(r: Omit<ReportRow, 'id' | 'madeAt' | 'model' | 'mailedAt' | 'mailAttempts' | 'mailError'>, staleMs = Infinity): Promise<ReportRow | undefined> {
+    // A stale claim is deleted and claimed anew in one statement each: of two processes taking it over, one inserts.
+    if (Number.isFinite(staleMs)) {
+      await this.db.pool.query('DELETE FROM report WHERE type = $1 AND first_day = $2 AND scope = $3 AND made_at IS NULL AND claimed_at < $4',
+        [r.type, r.firstDay, r.scope, r.claimedAt - staleMs]);
+    }
     const got = await one<{ id: number }>(this.db.pool, `INSERT INTO report (type, first_day, last_day, scope, time_zone, claimed_at, claimed_by)
       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id`,
     [r.type, r.firstDay, r.lastDay, r.scope, r.timeZone, r.claimedAt, r.claimedBy]);

@@ -13,7 +13,11 @@ export class SqliteReports implements ReportStore {
     this.db = db;
   }
 
-  async claim(r: Omit<ReportRow, 'id' | 'madeAt' | 'model' | 'mailedAt' | 'mailAttempts' | 'mailError'>): Promise<ReportRow | undefined> {
+  async claim(r: Omit<ReportRow, 'id' | 'madeAt' | 'model' | 'mailedAt' | 'mailAttempts' | 'mailError'>, staleMs = Infinity): Promise<ReportRow | undefined> {
+    if (Number.isFinite(staleMs)) {
+      this.db.prepare('DELETE FROM report WHERE type = ? AND first_day = ? AND scope = ? AND made_at IS NULL AND claimed_at < ?')
+        .run(r.type, r.firstDay, r.scope, r.claimedAt - staleMs);
+    }
     const res = this.db.prepare(`INSERT OR IGNORE INTO report (type, first_day, last_day, scope, time_zone, claimed_at, claimed_by)
       VALUES (?, ?, ?, ?, ?, ?, ?)`).run(r.type, r.firstDay, r.lastDay, r.scope, r.timeZone, r.claimedAt, r.claimedBy);
     return res.changes === 1 ? { ...r, id: Number(res.lastInsertRowid), madeAt: null, model: null, mailedAt: null, mailAttempts: 0, mailError: null } : undefined;
