@@ -108,7 +108,7 @@ export class S3Peer {
   }
 }
 
-/** s3rver with one bucket, in a temp directory removed after the test. */
-export function startS3(bucket = 'tmsp-batches'): Promise<S3Peer> {
-  return new S3Peer(bucket, tmpdir('tmsp-s3-')).start();
+/** s3rver with one bucket, in a temp directory removed after the test (or in `directory`, for a file's tests to share). */
+export function startS3(bucket = 'tmsp-batches', directory = tmpdir('tmsp-s3-')): Promise<S3Peer> {
+  return new S3Peer(bucket, directory).start();
 }

@@ -5,7 +5,7 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import pg from 'pg';
-import { afterEach, inject } from 'vitest';
+import { afterAll, afterEach, inject } from 'vitest';
 import type { PortalConfig } from '../../src/portal/config/schema.ts';
 import { PgStore } from '../../src/portal/store/postgres/store.ts';
 import { SqliteStore, type SqliteStoreOptions } from '../../src/portal/store/sqlite/store.ts';
@@ -25,6 +25,7 @@ export interface StorePlace {
 }
 
 const made: string[] = [];
+const madeForFile: string[] = [];
 
 function admin(): pg.Client {
   return new pg.Client({ host: '127.0.0.1', port: inject('postgresPort'), user: PostgresPeer.USER, password: PostgresPeer.PASSWORD, database: 'postgres' });
@@ -40,11 +41,11 @@ async function withAdmin(sql: string): Promise<void> {
   }
 }
 
-/** A new, empty PostgreSQL database on the suite's server: its `store` settings. */
-export async function postgresDatabase(): Promise<PortalConfig['store']> {
+/** A new, empty PostgreSQL database on the suite's server, dropped after the test (or, made in beforeAll, after the file): its `store` settings. */
+export async function postgresDatabase(lasts: 'test' | 'file' = 'test'): Promise<PortalConfig['store']> {
   const name = `tmsp_${crypto.randomBytes(6).toString('hex')}`;
   await withAdmin(`CREATE DATABASE ${name}`);
-  made.push(name);
+  (lasts === 'test' ? made : madeForFile).push(name);
   return {
     kind: 'postgresql', url: `postgresql://${PostgresPeer.USER}@127.0.0.1:${inject('postgresPort')}/${name}`, password: PostgresPeer.PASSWORD,
     caFile: '', poolSize: 10,
@@ -67,4 +68,8 @@ export async function freshStore(kind: Backend, o?: SqliteStoreOptions): Promise
 
 afterEach(async () => {
   for (const name of made.splice(0)) await withAdmin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+});
+
+afterAll(async () => {
+  for (const name of madeForFile.splice(0)) await withAdmin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
 });

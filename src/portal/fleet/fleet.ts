@@ -45,6 +45,8 @@ export interface FleetCounters {
   malformed: number;
   notices: number;
   transitions: number;
+  /** Rounds of judging every appliance (ticks). */
+  rounds: number;
 }
 
 export class Fleet {
@@ -57,7 +59,7 @@ export class Fleet {
   private tickTimer: NodeJS.Timeout | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   private working: Promise<void> = Promise.resolve();
-  readonly counters: FleetCounters = { heartbeats: 0, registrations: 0, statuses: 0, malformed: 0, notices: 0, transitions: 0 };
+  readonly counters: FleetCounters = { heartbeats: 0, registrations: 0, statuses: 0, malformed: 0, notices: 0, transitions: 0, rounds: 0 };
 
   constructor(store: Store, o: FleetOptions) {
     this.store = store;
@@ -156,6 +158,7 @@ export class Fleet {
     await this.flush();
     const now = this.now();
     for (const a of await this.store.appliances.list()) await this.judgeOne(a, now);
+    this.counters.rounds++;
   }
 
   private facts(a: Appliance): Facts {

@@ -9,10 +9,14 @@
 //
 // On an external broker several portal processes may listen at once, and each
 // message must be handled by exactly one of them (MQTT 5):
-// - `$share/<group>/tmsp/v1/+/+` at QoS 1, in a session that outlives the
-//   connection (SESSION_EXPIRY_S): the broker hands each message to one
-//   member of the group, and keeps what falls to a member while it restarts.
-//   The client id is the caller's, stable across restarts (clientIdFor);
+// - `$share/<group>/tmsp/v1/+/+` at QoS 1, in a session that ends with the
+//   connection: the broker hands each message to one member of the group,
+//   and a member that is gone is no member, so what it would have got goes
+//   to the others. A session kept for a member that restarts (or never comes
+//   back) would hold its share meanwhile and deliver it late: heartbeats
+//   minutes old, taken as new, make a silent appliance look alive again
+//   (the three-process test saw a silence notified twice that way). The
+//   client id is the caller's, stable across restarts (clientIdFor);
 // - retained state: MQTT 5 sends no retained messages to a shared
 //   subscription (Mosquitto 2 does anyway), so a portal that starts would not
 //   learn the registrations and the "offline" of appliances that changed
@@ -35,8 +39,6 @@ import { writeAtomic } from '../../settings/file.ts';
 import type { Fleet } from './fleet.ts';
 import { readHeartbeat, readRegistration, readStatus, topicOf } from './messages.ts';
 
-/** How long the broker keeps a portal's session (and its share of messages) after its connection ends. */
-export const SESSION_EXPIRY_S = 300;
 
 /** Subscription identifiers (MQTT 5): which of the two subscriptions brought a message. */
 const SHARED = 1;
@@ -96,7 +98,7 @@ export class Subscriber {
       clientId: this.o.clientId ?? `tmsp-portal-fleet-${process.pid}-${crypto.randomBytes(4).toString('hex')}`,
       reconnectPeriod: 2000, connectTimeout: 10_000, resubscribe: false,
       ...(external
-        ? { protocolVersion: 5, clean: false, properties: { sessionExpiryInterval: SESSION_EXPIRY_S } }
+        ? { protocolVersion: 5, clean: true, properties: { sessionExpiryInterval: 0 } }
         : { protocolVersion: 4, clean: true }),
     });
     this.client = client;
