@@ -12,6 +12,8 @@ export type SettingsDoc = Record<string, Record<string, unknown>>;
 
 function describe(field: Field | undefined, input: unknown): string {
   if (field?.secret) return typeof input === 'string' ? `${input.length} characters` : typeof input;
+  // A URL refused for carrying a password must not show it back.
+  if (typeof input === 'string') input = input.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@\s:]*:)[^/@\s]*@/i, '$1***@');
   // A string is cut before it is quoted: never build a copy of a huge input to show 80 characters of it.
   if (typeof input === 'string') return JSON.stringify(input.length > 80 ? `${input.slice(0, 74)}...` : input);
   if (typeof input === 'object' && input !== null) return Array.isArray(input) ? 'a list' : 'an object';

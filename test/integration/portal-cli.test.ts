@@ -83,6 +83,23 @@ describe('tmsp-portal appliances, appliance, maintenance, notify, status', () =>
     expect(r.json.error.message).toMatch(/from 0 to 65535/);
     expect(fs.existsSync(path.join(p.dir, 'data'))).toBe(false);
   });
+
+  it('refuses a store, bucket or broker past one machine that is half set, and never shows back a password put in a URL', () => {
+    const cases: Array<[Record<string, Record<string, unknown>>, RegExp]> = [
+      [{ store: { kind: 'postgresql' } }, /store\.url: must be set when store\.kind is postgresql/],
+      [{ store: { kind: 'postgresql', url: 'postgresql://tmsp:hunter2-secret@db/tmsp' } }, /store\.url: must be a postgres:\/\/ or postgresql:\/\/ URL without a password/],
+      [{ batches: { kind: 's3' } }, /batches\.s3Bucket: must be set when batches\.kind is s3/],
+      [{ batches: { s3AccessKeyId: 'AKIA1' } }, /batches\.s3SecretAccessKey: must be set exactly when batches\.s3AccessKeyId is/],
+      [{ mqtt: { broker: 'external', port: 0 } }, /mqtt\.url: must be set when mqtt\.broker is external/],
+      [{ mqtt: { broker: 'external', port: 0, url: 'mqtts://u:hunter2-secret@b:8883', user: 'p' } }, /mqtt\.url: must be an mqtt:\/\/ or mqtts:\/\/ URL without a user or password/],
+    ];
+    for (const [extra, rule] of cases) {
+      const r = setup(extra).cli(['appliances']);
+      expect(r.code, JSON.stringify(extra)).toBe(2);
+      expect(r.json.error.message).toMatch(rule);
+      expect(r.stdout + r.stderr).not.toContain('hunter2-secret');
+    }
+  });
 });
 
 describe('tmsp-portal report', () => {
