@@ -120,7 +120,7 @@ export class Fleet {
       const a = before ? undefined : await this.store.appliances.get(id);
       if (!before && !a) return;
       const prev = before?.heartbeat ?? a!.lastHeartbeat;
-      const known = before?.intervalS ?? a!.intervalS;
+      const known = before ? before.intervalS : a!.intervalS;
       const intervalS = this.learner.observe(id, now, hb.intervals?.heartbeatS, known);
       const uploadIntervalS = hb.intervals?.uploadS ?? before?.uploadIntervalS ?? a?.uploadIntervalS ?? null;
       // The agent keeps its counter across restarts; one lower than before was reset (its state was wiped), and all it counts is new.
@@ -129,8 +129,9 @@ export class Fleet {
       this.gathered.set(id, {
         id, heartbeat: hb, at: now, count: (before?.count ?? 0) + 1, intervalS, uploadIntervalS, droppedNew: (before?.droppedNew ?? 0) + droppedNew,
       });
-      if (!before) {
-        // The first heartbeat since the last write: state changes (a return from silence) are acted on at once.
+      if (a && a.state !== 'online') {
+        // An appliance that was not online (a return from silence, a first heartbeat): its state change is acted on at once.
+        // One that was online waits for the next write (within flushMs), so heartbeats cost one commit a second, not one each.
         await this.flush();
         const fresh = await this.store.appliances.get(id);
         if (fresh) await this.judgeOne(fresh, now);
