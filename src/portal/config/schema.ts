@@ -48,6 +48,8 @@ export const PORTAL_FIELDS = [
   text('https.keyFile', '', { ...absPath, optional: true }, { doc: 'PEM private key of https.certFile.' }),
   bool('mqtt.enabled', true, { doc: 'The status server (MQTT over TLS): the embedded broker, or (mqtt.broker external) the portal\'s subscription to another.' }),
   port('mqtt.port', 8883, 'MQTT over TLS port of the embedded broker.'),
+  int('mqtt.maxClients', 5000, 16, 100_000,
+    { doc: 'Sessions the embedded broker holds at once (one per appliance, and the portal\'s own); past it a login is refused as "server unavailable".' }),
   oneOf('mqtt.broker', 'embedded', ['embedded', 'external'],
     { doc: 'embedded: the portal is the broker; external: appliances connect to a broker of your own (Mosquitto, EMQX, HiveMQ, VerneMQ), which the portal subscribes to.' }),
   text('mqtt.url', '', { rule: 'must be an mqtt:// or mqtts:// URL without a user or password', optional: true, test: isBrokerUrl },

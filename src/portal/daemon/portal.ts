@@ -175,7 +175,7 @@ export class Portal {
     } else if (c.mqtt.enabled) {
       const internal = { user: `tmsp-portal-${crypto.randomBytes(6).toString('hex')}`, password: crypto.randomBytes(24).toString('base64') };
       this.broker = new Broker({
-        host, port: c.mqtt.port, tls, logins, owners, internal, log: this.log.child({ room: 'broker' }),
+        host, port: c.mqtt.port, tls, logins, owners, internal, maxClients: c.mqtt.maxClients, log: this.log.child({ room: 'broker' }),
       });
       await this.broker.start();
       this.subscriber = new Subscriber(this.fleet, {
