@@ -1,4 +1,6 @@
-// npm run bench [-- --json] [-- --records N] [-- --runs N] [-- --only=ingest|objects|compression|upload|sms|runtime|portal|reports]
+// npm run bench [-- --json] [-- --records N] [-- --runs N] [-- --only=ingest|objects|compression|upload|sms|runtime|portal|reports|fleet]
+//   fleet: [--appliances=N[,N...]] (default 1000; a list looks for the knee) [--generators=N] [--compress=12] [--fleet-seconds=60]
+//          [--fleet-setup=embedded,scaled] [--silence=quiet|cut] [--batch-records=1000] [--upload-every=SECONDS] (fleet.ts)
 //
 // Measures the built agent (dist/tmsp-agent.cjs) from outside, on a fixed
 // workload sent over its unix datagram socket by a blocking sender:
@@ -28,6 +30,7 @@ import { AGENT, RunningAgent, until } from '../helpers/agent.ts';
 import { request } from '../../src/cli/control-client.ts';
 import { cpuSeconds, median, memory, quiet, RssSampler, uss, writeBytes } from './proc.ts';
 import { benchCompression } from './compression.ts';
+import { benchFleet, FLEET_DEFAULTS } from './fleet.ts';
 import { benchPortal } from './portal.ts';
 import { benchReports } from './reports.ts';
 import { benchRuntime } from './runtime.ts';
@@ -45,6 +48,14 @@ const { values } = parseArgs({
     'node-flags': { type: 'string', default: '' },
     'upload-mib': { type: 'string', default: '100' },
     only: { type: 'string', default: '' },
+    appliances: { type: 'string', default: '1000' },
+    generators: { type: 'string', default: String(FLEET_DEFAULTS.generators) },
+    compress: { type: 'string', default: String(FLEET_DEFAULTS.compress) },
+    'fleet-seconds': { type: 'string', default: String(FLEET_DEFAULTS.seconds) },
+    'fleet-setup': { type: 'string', default: 'embedded,scaled' },
+    silence: { type: 'string', default: FLEET_DEFAULTS.silence },
+    'batch-records': { type: 'string', default: String(FLEET_DEFAULTS.batchRecords) },
+    'upload-every': { type: 'string', default: String(FLEET_DEFAULTS.uploadEverySeconds) },
   },
 });
 const N = Number(values.records);
@@ -276,6 +287,18 @@ async function main(): Promise<void> {
   if (values.only === '' || values.only === 'runtime') result.runtime = await benchRuntime(say);
   if (values.only === '' || values.only === 'portal') result.portal = await benchPortal(say);
   if (values.only === '' || values.only === 'reports') result.reports = await benchReports(say);
+  if (values.only === '' || values.only === 'fleet') {
+    // Each set-up in turn, the same load: the embedded defaults and the set-up past one machine side by side.
+    const fleet: Record<string, unknown> = {};
+    for (const setup of values['fleet-setup'].split(',')) {
+      fleet[setup] = await benchFleet(say, {
+        counts: values.appliances.split(',').map(Number), generators: Number(values.generators), compress: Number(values.compress),
+        seconds: Number(values['fleet-seconds']), setup, silence: values.silence === 'cut' ? 'cut' : 'quiet',
+        batchRecords: Number(values['batch-records']), uploadEverySeconds: Number(values['upload-every']),
+      });
+    }
+    result.fleet = fleet;
+  }
 
   const idle = await idleRss();
   say(`idle RSS: ${idle.rssMiB.toFixed(1)} MiB (anon ${idle.anonMiB.toFixed(1)}, USS ${idle.ussMiB.toFixed(1)}); Node's own floor, an empty script on `
