@@ -7,7 +7,7 @@
 // portal processes in one shared-subscription group each handle a message
 // once, and a restarted one gets what the broker kept for it.
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import mqtt from 'mqtt';
@@ -16,7 +16,7 @@ import { Subscriber, type FleetInput } from '../../src/portal/fleet/subscriber.t
 import { mosquittoVerify } from '../../src/portal/receive/broker/mosquitto-files.ts';
 import type { Heartbeat } from '../../src/protocol/heartbeat.ts';
 import { startAgent, until, type RunningAgent } from '../helpers/agent.ts';
-import { portalCli, portalSettings, startPortal, type RunningPortal } from '../helpers/portal-process.ts';
+import { PORTAL, portalCli, portalSettings, startPortal, type RunningPortal } from '../helpers/portal-process.ts';
 import { tmpdir } from '../helpers/tmp.ts';
 import { peerRoot, pki, startMosquitto, type MosquittoPeer } from '../peers/peers.ts';
 
@@ -183,6 +183,20 @@ describe('account commands keep Mosquitto\'s password_file and acl_file', () => 
     expect(await tryLogin(ACME.name, ACME.pass)).toBe(true);
     // The portal's own login is never an account.
     expect(cli(['account', 'add', PORTAL_USER, '--password-stdin'], 'long-enough-1\n')).toMatchObject({ code: 2 });
+  });
+  it('keeps every line when account commands run at once (they take turns at the files)', async () => {
+    const names = Array.from({ length: 6 }, (_, i) => `para${i}`);
+    await Promise.all(names.map((n) => new Promise<void>((resolve, reject) => {
+      const p = spawn(process.execPath, [PORTAL, '--config', configFile, 'account', 'add', n, '--password-stdin'], { stdio: ['pipe', 'ignore', 'pipe'] });
+      let err = '';
+      p.stderr.on('data', (d) => (err += d));
+      p.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`account add ${n}: ${code} ${err}`))));
+      p.stdin.end(`${n}-secret-1\n`);
+    })));
+    const passwd = fs.readFileSync(files.passwordFile, 'utf8');
+    for (const n of names) expect(passwd).toMatch(new RegExp(`^${n}:\\$7\\$`, 'm'));
+    expect(fs.existsSync(`${files.passwordFile}.lock`)).toBe(false);
+    for (const n of names) expect(cli(['account', 'remove', n]).json).toMatchObject({ ok: true, removed: true });
   });
 });
 

@@ -9,7 +9,8 @@ import type { Out } from '../../core/out.ts';
 import { APPLIANCE_ID } from '../../protocol/topics.ts';
 import { ACCOUNT_NAME_RULE, isAccountName } from '../accounts/names.ts';
 import { hashPassword } from '../accounts/password.ts';
-import { writeBrokerFiles, type BrokerChange, type BrokerFilesResult } from '../receive/broker/mosquitto-files.ts';
+import { brokerFilesLock, writeBrokerFiles, type BrokerChange, type BrokerFilesResult } from '../receive/broker/mosquitto-files.ts';
+import { waitForLock } from '../../settings/lock.ts';
 import type { Store } from '../store/store.ts';
 import type { Role } from '../store/types.ts';
 import { withStore, type PortalCtx } from './context.ts';
@@ -25,10 +26,15 @@ function nameArg(name: string | undefined): string {
 async function brokerFiles(ctx: PortalCtx, s: Store, change: BrokerChange = {}): Promise<BrokerFilesResult | undefined> {
   const m = ctx.config.mqtt;
   if (m.passwordFile === '') return undefined;
-  const accounts = (await s.accounts.list()).filter((a) => a.role === 'appliance' || a.role === 'admin').map((a) => a.name);
-  const owned = (await s.appliances.list()).map((a) => ({ id: a.id, account: a.account }));
-  return writeBrokerFiles({ passwordFile: m.passwordFile, aclFile: m.aclFile, portal: { user: m.user, password: m.password } },
-    { accounts, owned }, change);
+  const unlock = waitForLock(brokerFilesLock(m));
+  try {
+    const accounts = (await s.accounts.list()).filter((a) => a.role === 'appliance' || a.role === 'admin').map((a) => a.name);
+    const owned = (await s.appliances.list()).map((a) => ({ id: a.id, account: a.account }));
+    return writeBrokerFiles({ passwordFile: m.passwordFile, aclFile: m.aclFile, portal: { user: m.user, password: m.password } },
+      { accounts, owned }, change);
+  } finally {
+    unlock();
+  }
 }
 
 /** The JSON field and the words that tell the operator to reload the broker. */

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Out } from '../../core/out.ts';
 import { TmspError } from '../../errors.ts';
 import { pathsOf } from '../config/load.ts';
-import { runningPid } from '../daemon/lock.ts';
+import { runningPid } from '../../settings/lock.ts';
 import type { PortalFacts } from '../daemon/portal.ts';
 import type { PortalCtx } from './context.ts';
 

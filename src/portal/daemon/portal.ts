@@ -28,7 +28,7 @@ import { ReportService } from '../reports/service.ts';
 import { openStore } from '../store/open.ts';
 import { loadOrCreateCertificate, type ServedCertificate } from '../tls/files.ts';
 import { WebServer } from '../web/server.ts';
-import { takeLock } from './lock.ts';
+import { takeLock } from '../../settings/lock.ts';
 
 const STATUS_MS = 5000;
 const PRUNE_MS = 3_600_000;

@@ -134,7 +134,10 @@ export function passwordEntries(old: ReadonlyMap<string, string>, f: BrokerFiles
   return out;
 }
 
-/** Rewrite both files from the store's accounts and claims; the password file 0600, the ACL 0640, each keeping its owner. */
+/**
+ * Rewrite both files from the store's accounts and claims; the password file 0600, the ACL 0640, each keeping its owner.
+ * The caller holds brokerFilesLock() from reading the store until this returns.
+ */
 export function writeBrokerFiles(f: BrokerFiles, state: BrokerState, change: BrokerChange = {}): BrokerFilesResult {
   if (!isBrokerUser(f.portal.user)) {
     throw new TmspError('E_CONFIG_INVALID', 'mqtt.user must be set, without ":" or white space, to write mqtt.passwordFile and mqtt.aclFile');
@@ -179,4 +182,12 @@ function writeKeepingOwner(file: string, text: string, mode: number): void {
   }
   writeAtomic(file, text, mode);
   if (owner && process.geteuid?.() === 0) fs.chownSync(file, owner.uid, owner.gid);
+}
+
+/**
+ * The lock two account commands take in turn: each reads the store and the password file and writes both files,
+ * and one that read before the other wrote would write the file without the other's line.
+ */
+export function brokerFilesLock(f: Pick<BrokerFiles, 'passwordFile'>): string {
+  return `${f.passwordFile}.lock`;
 }

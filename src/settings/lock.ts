@@ -1,9 +1,9 @@
-// One portal per data directory: a pid file taken with O_EXCL. A file left
-// by a portal that died (kill -9, power cut) names a process that is gone
-// and is taken over.
+// A pid file taken with O_EXCL: one portal per data directory, and one
+// writer of the broker files at a time. A file left by a process that died
+// (kill -9, power cut) names a process that is gone and is taken over.
 
 import fs from 'node:fs';
-import { TmspError } from '../../errors.ts';
+import { TmspError } from '../errors.ts';
 
 function alive(pid: number): boolean {
   try {
@@ -41,9 +41,23 @@ export function takeLock(file: string): () => void {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const pid = runningPid(file);
-      if (pid !== undefined) throw new TmspError('E_STATE', `another portal (pid ${pid}) runs on this data directory`);
+      if (pid !== undefined) throw new TmspError('E_STATE', `another process (pid ${pid}) holds ${file}`);
       fs.rmSync(file, { force: true });
     }
   }
   throw new TmspError('E_STATE', `cannot take ${file}`);
+}
+
+/** takeLock, waiting up to `ms` while a live process holds it (a command that takes a moment), then failing as takeLock does. */
+export function waitForLock(file: string, ms = 10_000): () => void {
+  const end = Date.now() + ms;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      return takeLock(file);
+    } catch (err) {
+      if (!(err instanceof TmspError) || Date.now() > end) throw err;
+      Atomics.wait(pause, 0, 0, 20);
+    }
+  }
 }
