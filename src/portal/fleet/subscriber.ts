@@ -51,7 +51,7 @@ export interface SubscriberOptions {
   ca?: string;
   /** Default: one of this process alone (the embedded broker's). */
   clientId?: string;
-  /** External broker: MQTT 5, this shared-subscription group, a persistent session and the retained-state subscription. */
+  /** External broker: MQTT 5, this shared-subscription group in a session that ends with the connection, and the retained-state subscription. */
   shareGroup?: string;
   /** Is the id owned (claimed in the store)? A message for an unowned id is dropped and counted. */
   claim: (id: string) => Promise<boolean>;
@@ -123,11 +123,11 @@ export class Subscriber {
   async stop(): Promise<void> {
     const c = this.client;
     this.client = undefined;
-    // The session stays with the broker (external): a portal that stops is most often one that restarts.
+    // Its session ends with it: the rest of the group takes what would have come here.
     if (c) await c.endAsync(true);
   }
 
-  /** Subscribe at every connect: a session the broker kept has them already, and the state subscription brings the retained copies again. */
+  /** Subscribe at every connect (the session began with it); the state subscription brings the retained copies again. */
   private async subscribe(client: mqtt.MqttClient, connack: mqtt.IConnackPacket): Promise<void> {
     const all = `${TOPIC_ROOT}/+/+`;
     if (!this.external) {
@@ -197,8 +197,8 @@ async function checked(granted: mqtt.ISubscriptionGrant[]): Promise<void> {
 /**
  * This portal's client id on an external broker: unique (random, so two
  * hosts with the same host name and pid still differ) and the same after a
- * restart (kept in the data directory), so that the broker hands the
- * restarted process the session, and the messages, it kept for it.
+ * restart (kept in the data directory), so that the broker's log names a
+ * portal process the same way across its restarts.
  */
 export function clientIdFor(dataDir: string): string {
   const file = path.join(dataDir, 'mqtt-client-id');
