@@ -2,7 +2,10 @@
 // same in SQLite and PostgreSQL), turned into the types above the store.
 
 import type { Heartbeat, Registration } from '../../protocol/heartbeat.ts';
-import type { Account, Alert, AlertKind, Appliance, ApplianceState, Batch, Detection, QueuedNotification, ReportRow, Role } from './types.ts';
+import type {
+  Account, Alert, AlertKind, Appliance, ApplianceState, Batch, DailyRollup, Detection, Gap, HeartbeatBucket, MaintenanceWindow, QueuedNotification,
+  ReportRow, Role,
+} from './types.ts';
 
 export interface AccountRow { name: string; role: Role; hash: string; created_at: number; updated_at: number }
 
@@ -87,4 +90,46 @@ export interface NotificationRow {
 
 export function notification(r: NotificationRow): QueuedNotification {
   return { id: r.id, channel: r.channel, createdAt: r.created_at, attempts: r.attempts, nextAt: r.next_at, body: r.body, lastError: r.last_error };
+}
+
+export interface GapRow { appliance_id: string; first_seq: number; last_seq: number; found_at: number }
+
+export function gap(r: GapRow): Gap {
+  return { applianceId: r.appliance_id, firstSeq: r.first_seq, lastSeq: r.last_seq, foundAt: r.found_at };
+}
+
+export interface QuarantineRow { appliance_id: string | null; account: string; name: string; reason: string; at: number }
+
+export function quarantineEntry(r: QuarantineRow): { applianceId: string | null; account: string; name: string; reason: string; at: number } {
+  return { applianceId: r.appliance_id, account: r.account, name: r.name, reason: r.reason, at: r.at };
+}
+
+export interface RollupRow { day: string; appliance_id: string; severity: number; category: string; threat: string; count: number }
+
+export function dailyRollup(r: RollupRow): DailyRollup {
+  return { day: r.day, applianceId: r.appliance_id, severity: r.severity, category: r.category, threat: r.threat, count: r.count };
+}
+
+export interface MaintenanceRow { id: number; appliance_id: string; start: number; end: number; reason: string }
+
+export function maintenance(r: MaintenanceRow): MaintenanceWindow {
+  return { id: r.id, applianceId: r.appliance_id, start: r.start, end: r.end, reason: r.reason };
+}
+
+export interface BucketRow { appliance_id: string; start: number; count: number; spool_records: number; dropped_records: number }
+
+export function heartbeatBucket(r: BucketRow): HeartbeatBucket {
+  return { applianceId: r.appliance_id, start: r.start, count: r.count, spoolRecords: r.spool_records, droppedRecords: r.dropped_records };
+}
+
+/** hostsByDay from its two groupings (affected hosts per day, C&C callbacks per day): every day either names, in order. */
+export function hostsByDay(hosts: Array<{ day: string; n: number }>, cnc: Array<{ day: string; hosts: number; n: number }>):
+  Array<{ day: string; hosts: number; cncHosts: number; cnc: number }> {
+  const byDay = new Map<string, { day: string; hosts: number; cncHosts: number; cnc: number }>();
+  for (const h of hosts) byDay.set(h.day, { day: h.day, hosts: h.n, cncHosts: 0, cnc: 0 });
+  for (const c of cnc) {
+    const d = byDay.get(c.day) ?? { day: c.day, hosts: 0, cncHosts: 0, cnc: 0 };
+    byDay.set(c.day, { ...d, cncHosts: c.hosts, cnc: c.n });
+  }
+  return [...byDay.values()].sort((a, b) => (a.day < b.day ? -1 : 1));
 }

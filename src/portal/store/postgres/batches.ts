@@ -9,7 +9,7 @@
 
 import type pg from 'pg';
 import { RollupCounts } from '../rollup-counts.ts';
-import { batch, type BatchRow } from '../rows.ts';
+import { batch, gap, quarantineEntry, type BatchRow, type GapRow, type QuarantineRow } from '../rows.ts';
 import type { BatchBegin, BatchStore, NewBatch } from '../store.ts';
 import type { Batch, Detection, Gap } from '../types.ts';
 import { changes, one, rows, type Db, type Queryable } from './db.ts';
@@ -153,9 +153,7 @@ export class PgBatches implements BatchStore {
   }
 
   async gaps(applianceId: string, limit: number): Promise<Gap[]> {
-    return (await rows<{ appliance_id: string; first_seq: number; last_seq: number; found_at: number }>(this.db.pool,
-      'SELECT * FROM gap WHERE appliance_id = $1 ORDER BY first_seq DESC LIMIT $2', [applianceId, limit]))
-      .map((r) => ({ applianceId: r.appliance_id, firstSeq: r.first_seq, lastSeq: r.last_seq, foundAt: r.found_at }));
+    return (await rows<GapRow>(this.db.pool, 'SELECT * FROM gap WHERE appliance_id = $1 ORDER BY first_seq DESC LIMIT $2', [applianceId, limit])).map(gap);
   }
 
   async quarantined(q: { applianceId: string | null; account: string; name: string; reason: string; at: number }): Promise<void> {
@@ -164,9 +162,7 @@ export class PgBatches implements BatchStore {
   }
 
   async quarantineList(limit: number): Promise<Array<{ applianceId: string | null; account: string; name: string; reason: string; at: number }>> {
-    return (await rows<{ appliance_id: string | null; account: string; name: string; reason: string; at: number }>(this.db.pool,
-      'SELECT * FROM quarantine ORDER BY id DESC LIMIT $1', [limit]))
-      .map((r) => ({ applianceId: r.appliance_id, account: r.account, name: r.name, reason: r.reason, at: r.at }));
+    return (await rows<QuarantineRow>(this.db.pool, 'SELECT * FROM quarantine ORDER BY id DESC LIMIT $1', [limit])).map(quarantineEntry);
   }
 
   /** Rolls back what this process still has open (its stop). */

@@ -1,7 +1,7 @@
 // Detection search and daily roll-ups in PostgreSQL: keyset-paged on
 // (time, appliance, seq) along the time index, as in SQLite.
 
-import { detection, type DetectionRow } from '../rows.ts';
+import { dailyRollup, detection, type DetectionRow, type RollupRow } from '../rows.ts';
 import type { DetectionStore } from '../store.ts';
 import type { DailyRollup, Detection, DetectionQuery } from '../types.ts';
 import { rows, type Db } from './db.ts';
@@ -34,12 +34,11 @@ export class PgDetections implements DetectionStore {
   }
 
   async rollups(fromDay: string, untilDay: string, applianceId?: string): Promise<DailyRollup[]> {
-    const list = await rows<{ day: string; appliance_id: string; severity: number; category: string; threat: string; count: number }>(
-      this.db.pool, applianceId === undefined
+    const list = await rows<RollupRow>(this.db.pool, applianceId === undefined
         ? 'SELECT * FROM rollup_daily WHERE day >= $1 AND day <= $2 ORDER BY day'
         : 'SELECT * FROM rollup_daily WHERE day >= $1 AND day <= $2 AND appliance_id = $3 ORDER BY day',
       applianceId === undefined ? [fromDay, untilDay] : [fromDay, untilDay, applianceId]);
-    return list.map((r) => ({ day: r.day, applianceId: r.appliance_id, severity: r.severity, category: r.category, threat: r.threat, count: r.count }));
+    return list.map(dailyRollup);
   }
 
   async countsSince(since: number): Promise<Map<string, number>> {

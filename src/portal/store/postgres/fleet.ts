@@ -6,7 +6,7 @@
 
 import type pg from 'pg';
 import type { Registration } from '../../../protocol/heartbeat.ts';
-import { account, appliance, type AccountRow, type ApplianceRow } from '../rows.ts';
+import { account, appliance, heartbeatBucket, type AccountRow, type ApplianceRow, type BucketRow } from '../rows.ts';
 import type { AccountStore, ApplianceStore, HeartbeatWrite } from '../store.ts';
 import { BUCKET_MS, type Account, type Appliance, type ApplianceState, type HeartbeatBucket } from '../types.ts';
 import { changes, one, rows, type Db } from './db.ts';
@@ -204,10 +204,6 @@ export class PgAppliances implements ApplianceStore {
         [from, until])
       : await rows<BucketRow>(this.db.pool, 'SELECT * FROM heartbeat_bucket WHERE appliance_id = $1 AND start >= $2 AND start < $3 ORDER BY start',
         [id, from, until]);
-    return list.map((r) => ({
-      applianceId: r.appliance_id, start: r.start, count: r.count, spoolRecords: r.spool_records, droppedRecords: r.dropped_records,
-    }));
+    return list.map(heartbeatBucket);
   }
 }
-
-interface BucketRow { appliance_id: string; start: number; count: number; spool_records: number; dropped_records: number }

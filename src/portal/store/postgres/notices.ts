@@ -1,7 +1,7 @@
 // Alerts, maintenance windows, the notification queue and counters in
 // PostgreSQL, as in SQLite (../sqlite/notices.ts).
 
-import { alert, notification, type AlertRow, type NotificationRow } from '../rows.ts';
+import { alert, maintenance, notification, type AlertRow, type MaintenanceRow, type NotificationRow } from '../rows.ts';
 import type { AlertStore, CounterStore, MaintenanceStore, NotificationQueue } from '../store.ts';
 import type { Alert, AlertKind, MaintenanceWindow, QueuedNotification } from '../types.ts';
 import { changes, one, rows, type Db } from './db.ts';
@@ -65,9 +65,7 @@ export class PgMaintenance implements MaintenanceStore {
   }
 
   async list(now: number): Promise<MaintenanceWindow[]> {
-    return (await rows<{ id: number; appliance_id: string; start: number; end: number; reason: string }>(this.db.pool,
-      'SELECT * FROM maintenance WHERE "end" > $1 ORDER BY start', [now]))
-      .map((r) => ({ id: r.id, applianceId: r.appliance_id, start: r.start, end: r.end, reason: r.reason }));
+    return (await rows<MaintenanceRow>(this.db.pool, 'SELECT * FROM maintenance WHERE "end" > $1 ORDER BY start', [now])).map(maintenance);
   }
 }
 

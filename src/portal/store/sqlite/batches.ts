@@ -5,7 +5,7 @@
 
 import type Database from 'better-sqlite3';
 import type { BatchBegin, BatchStore, NewBatch } from '../store.ts';
-import { batch, type BatchRow } from '../rows.ts';
+import { batch, gap, quarantineEntry, type BatchRow, type GapRow, type QuarantineRow } from '../rows.ts';
 import type { Batch, Detection, Gap } from '../types.ts';
 import { RollupCounts } from '../rollup-counts.ts';
 import type { Rollups } from './rollups.ts';
@@ -137,9 +137,7 @@ export class SqliteBatches implements BatchStore {
   }
 
   async gaps(applianceId: string, limit: number): Promise<Gap[]> {
-    return (this.db.prepare('SELECT * FROM gap WHERE appliance_id = ? ORDER BY first_seq DESC LIMIT ?').all(applianceId, limit) as
-      Array<{ appliance_id: string; first_seq: number; last_seq: number; found_at: number }>)
-      .map((r) => ({ applianceId: r.appliance_id, firstSeq: r.first_seq, lastSeq: r.last_seq, foundAt: r.found_at }));
+    return (this.db.prepare('SELECT * FROM gap WHERE appliance_id = ? ORDER BY first_seq DESC LIMIT ?').all(applianceId, limit) as GapRow[]).map(gap);
   }
 
   async quarantined(q: { applianceId: string | null; account: string; name: string; reason: string; at: number }): Promise<void> {
@@ -148,9 +146,7 @@ export class SqliteBatches implements BatchStore {
   }
 
   async quarantineList(limit: number): Promise<Array<{ applianceId: string | null; account: string; name: string; reason: string; at: number }>> {
-    return (this.db.prepare('SELECT * FROM quarantine ORDER BY id DESC LIMIT ?').all(limit) as
-      Array<{ appliance_id: string | null; account: string; name: string; reason: string; at: number }>)
-      .map((r) => ({ applianceId: r.appliance_id, account: r.account, name: r.name, reason: r.reason, at: r.at }));
+    return (this.db.prepare('SELECT * FROM quarantine ORDER BY id DESC LIMIT ?').all(limit) as QuarantineRow[]).map(quarantineEntry);
   }
 }
 

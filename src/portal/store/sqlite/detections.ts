@@ -4,7 +4,7 @@
 
 import type Database from 'better-sqlite3';
 import type { DetectionStore } from '../store.ts';
-import { detection, type DetectionRow } from '../rows.ts';
+import { dailyRollup, detection, type DetectionRow, type RollupRow } from '../rows.ts';
 import type { DailyRollup, Detection, DetectionQuery } from '../types.ts';
 
 export class SqliteDetections implements DetectionStore {
@@ -39,9 +39,8 @@ export class SqliteDetections implements DetectionStore {
     const rows = (applianceId === undefined
       ? this.db.prepare('SELECT * FROM rollup_daily WHERE day >= ? AND day <= ? ORDER BY day').all(fromDay, untilDay)
       : this.db.prepare('SELECT * FROM rollup_daily WHERE day >= ? AND day <= ? AND appliance_id = ? ORDER BY day')
-        .all(fromDay, untilDay, applianceId)) as Array<{ day: string; appliance_id: string; severity: number; category: string;
-          threat: string; count: number }>;
-    return rows.map((r) => ({ day: r.day, applianceId: r.appliance_id, severity: r.severity, category: r.category, threat: r.threat, count: r.count }));
+        .all(fromDay, untilDay, applianceId)) as RollupRow[];
+    return rows.map(dailyRollup);
   }
 
   async countsSince(since: number): Promise<Map<string, number>> {

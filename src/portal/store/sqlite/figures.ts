@@ -5,6 +5,7 @@
 
 import type Database from 'better-sqlite3';
 import type { Capped, DayRange, FigureStore, TimeRange } from '../store.ts';
+import { hostsByDay } from '../rows.ts';
 import { BUCKET_MS } from '../types.ts';
 
 /** The roll-up rows of a range and scope: `r` is the roll-up table's alias. */
@@ -108,12 +109,9 @@ export class SqliteFigures implements FigureStore {
 
   async hostsByDay(q: DayRange): Promise<Array<{ day: string; hosts: number; cncHosts: number; cnc: number }>> {
     const w = days(q);
-    const hosts = this.all<{ day: string; n: number }>(`SELECT day, count(DISTINCT host) AS n FROM rollup_host r WHERE ${w.where} GROUP BY day`, w.args);
-    const cnc = new Map(this.all<{ day: string; hosts: number; n: number }>(`SELECT day, count(DISTINCT host) AS hosts, sum(count) AS n
-      FROM rollup_cnc r WHERE ${w.where} GROUP BY day`, w.args).map((r) => [r.day, r]));
-    const out = hosts.map((h) => ({ day: h.day, hosts: h.n, cncHosts: cnc.get(h.day)?.hosts ?? 0, cnc: cnc.get(h.day)?.n ?? 0 }));
-    for (const [day, c] of cnc) if (!hosts.some((h) => h.day === day)) out.push({ day, hosts: 0, cncHosts: c.hosts, cnc: c.n });
-    return out.sort((a, b) => (a.day < b.day ? -1 : 1));
+    return hostsByDay(
+      this.all(`SELECT day, count(DISTINCT host) AS n FROM rollup_host r WHERE ${w.where} GROUP BY day`, w.args),
+      this.all(`SELECT day, count(DISTINCT host) AS hosts, sum(count) AS n FROM rollup_cnc r WHERE ${w.where} GROUP BY day`, w.args));
   }
 
   async cncCallbacks(q: DayRange & { limit: number }): Promise<Capped<{

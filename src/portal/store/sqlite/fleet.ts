@@ -3,7 +3,7 @@
 import type Database from 'better-sqlite3';
 import type { Registration } from '../../../protocol/heartbeat.ts';
 import type { AccountStore, ApplianceStore, HeartbeatWrite } from '../store.ts';
-import { account, appliance, type AccountRow, type ApplianceRow } from '../rows.ts';
+import { account, appliance, heartbeatBucket, type AccountRow, type ApplianceRow, type BucketRow } from '../rows.ts';
 import { BUCKET_MS, type Account, type Appliance, type ApplianceState, type HeartbeatBucket } from '../types.ts';
 
 export class SqliteAccounts implements AccountStore {
@@ -119,9 +119,7 @@ export class SqliteAppliances implements ApplianceStore {
     const rows = (id === undefined
       ? this.db.prepare('SELECT * FROM heartbeat_bucket WHERE start >= ? AND start < ? ORDER BY appliance_id, start').all(from, until)
       : this.db.prepare('SELECT * FROM heartbeat_bucket WHERE appliance_id = ? AND start >= ? AND start < ? ORDER BY start')
-        .all(id, from, until)) as Array<{ appliance_id: string; start: number; count: number; spool_records: number; dropped_records: number }>;
-    return rows.map((r) => ({
-      applianceId: r.appliance_id, start: r.start, count: r.count, spoolRecords: r.spool_records, droppedRecords: r.dropped_records,
-    }));
+        .all(id, from, until)) as BucketRow[];
+    return rows.map(heartbeatBucket);
   }
 }

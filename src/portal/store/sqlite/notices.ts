@@ -4,7 +4,7 @@
 
 import type Database from 'better-sqlite3';
 import type { AlertStore, CounterStore, MaintenanceStore, NotificationQueue } from '../store.ts';
-import { alert, notification, type AlertRow, type NotificationRow } from '../rows.ts';
+import { alert, maintenance, notification, type AlertRow, type MaintenanceRow, type NotificationRow } from '../rows.ts';
 import type { Alert, AlertKind, MaintenanceWindow, QueuedNotification } from '../types.ts';
 
 export class SqliteAlerts implements AlertStore {
@@ -69,9 +69,7 @@ export class SqliteMaintenance implements MaintenanceStore {
   }
 
   async list(now: number): Promise<MaintenanceWindow[]> {
-    return (this.db.prepare('SELECT * FROM maintenance WHERE end > ? ORDER BY start').all(now) as
-      Array<{ id: number; appliance_id: string; start: number; end: number; reason: string }>)
-      .map((r) => ({ id: r.id, applianceId: r.appliance_id, start: r.start, end: r.end, reason: r.reason }));
+    return (this.db.prepare('SELECT * FROM maintenance WHERE end > ? ORDER BY start').all(now) as MaintenanceRow[]).map(maintenance);
   }
 }
 
