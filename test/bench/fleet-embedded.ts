@@ -3,40 +3,14 @@
 // SQLite, batches on the local disk, the built-in MQTT broker. Accounts are
 // added with the portal's own CLI while it runs, as an operator would.
 
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { loadAddon } from '../../src/native/addons.ts';
-import { PORTAL, portalSettings, RunningPortal } from '../helpers/portal-process.ts';
-import type { BenchAccount, FleetSetup, PortalCounters, RunningSetup, SeenHeartbeat, SetupOptions } from './fleet-setup.ts';
-
-/** `account add` through the CLI, a few at a time (each is a process and an scrypt hash); every set-up adds its accounts so. */
-export async function addAccounts(configFile: string, accounts: BenchAccount[], parallel = 4): Promise<void> {
-  const one = (a: BenchAccount) => new Promise<void>((resolve, reject) => {
-    const p = spawn(process.execPath, [PORTAL, '--config', configFile, 'account', 'add', a.name, '--password-stdin'],
-      { stdio: ['pipe', 'ignore', 'pipe'] });
-    let err = '';
-    p.stderr.on('data', (d) => (err += d));
-    p.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`account add ${a.name} exited ${code}: ${err}`))));
-    p.stdin.end(`${a.password}\n`);
-  });
-  const queue = [...accounts];
-  await Promise.all(Array.from({ length: parallel }, async () => {
-    for (let a = queue.shift(); a; a = queue.shift()) await one(a);
-  }));
-}
-
-interface StatusFile {
-  updatedAt: string;
-  counters: {
-    fleet: { heartbeats: number; notices: number };
-    ingest: { ingested: number; duplicates: number; quarantined: number; failed: number; turnedAway: number; depth: number };
-    https: { uploads: number } | null;
-    broker: { clients: number; refusedClients: number; refusedLogins: number } | null;
-  };
-}
+import { portalSettings, RunningPortal } from '../helpers/portal-process.ts';
+import { addAccounts, portalCounters } from './fleet-portal.ts';
+import type { FleetSetup, RunningSetup, SeenHeartbeat, SetupOptions } from './fleet-setup.ts';
 
 class Embedded implements FleetSetup {
   readonly name = 'embedded';
@@ -67,17 +41,7 @@ class Embedded implements FleetSetup {
       mqtt: { host: '127.0.0.1', port: f.listeners.mqtt!, trust },
       https: { host: '127.0.0.1', port: f.listeners.https!, trust },
       basePath: 'upload',
-      counters: () => {
-        const s = JSON.parse(fs.readFileSync(status, 'utf8')) as StatusFile;
-        const c = s.counters;
-        return {
-          at: Date.parse(s.updatedAt), heartbeats: c.fleet.heartbeats, notices: c.fleet.notices,
-          ingested: c.ingest.ingested, duplicates: c.ingest.duplicates, quarantined: c.ingest.quarantined, failed: c.ingest.failed,
-          turnedAway: c.ingest.turnedAway, depth: c.ingest.depth, httpsUploads: c.https?.uploads ?? 0,
-          mqttClients: c.broker?.clients ?? null, mqttRefusedClients: c.broker?.refusedClients ?? null,
-          mqttRefusedLogins: c.broker?.refusedLogins ?? null,
-        } satisfies PortalCounters;
-      },
+      counters: () => portalCounters([status]),
       lastHeartbeats: async () => {
         // Read-only, beside the portal's own connection (WAL): what its fleet last wrote.
         this.db ??= new Database(dbFile, { readonly: true, fileMustExist: true, nativeBinding: loadAddon('better_sqlite3') as unknown as string });

@@ -9,10 +9,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import { PORTAL, portalSettings, RunningPortal } from '../helpers/portal-process.ts';
+import { portalSettings, RunningPortal } from '../helpers/portal-process.ts';
 import { peerRoot, pki, PostgresPeer, startMosquitto, startPostgres, type Peer } from '../peers/peers.ts';
-import { addAccounts } from './fleet-embedded.ts';
-import type { FleetSetup, PortalCounters, RunningSetup, SeenHeartbeat, SetupOptions } from './fleet-setup.ts';
+import { addAccounts, portalCommand, portalCounters } from './fleet-portal.ts';
+import type { FleetSetup, RunningSetup, SeenHeartbeat, SetupOptions } from './fleet-setup.ts';
 
 const BROKER_USER = 'tmsp-portal';
 const BROKER_PASS = 'bench-broker-secret-1';
@@ -30,24 +30,6 @@ function child(script: string, args: string[]): Promise<{ proc: ChildProcess; po
     });
     proc.once('exit', (code) => reject(new Error(`${script} exited ${code}`)));
   });
-}
-
-function run(args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [PORTAL, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    p.stderr!.on('data', (d) => (err += d));
-    p.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`tmsp-portal ${args.join(' ')} exited ${code}: ${err}`))));
-  });
-}
-
-interface StatusFile {
-  updatedAt: string;
-  counters: {
-    fleet: { heartbeats: number; notices: number };
-    ingest: { ingested: number; duplicates: number; quarantined: number; failed: number; turnedAway: number; depth: number };
-    https: { uploads: number } | null;
-  };
 }
 
 class Scaled implements FleetSetup {
@@ -97,7 +79,7 @@ class Scaled implements FleetSetup {
     await addAccounts(first, o.accounts);
     const owned = new Map<string, string[]>();
     for (const a of o.appliances ?? []) owned.set(a.account, [...(owned.get(a.account) ?? []), a.id]);
-    for (const [account, ids] of owned) await run(['--config', first, 'account', 'claim', account, ...ids]);
+    for (const [account, ids] of owned) await portalCommand(first, ['account', 'claim', account, ...ids]);
     const broker = await startMosquitto(root, 'server', files);
     this.peers.push(broker);
     brokerPort = broker.port;
@@ -121,16 +103,7 @@ class Scaled implements FleetSetup {
       mqtt: { host: '127.0.0.1', port: broker.port, trust },
       https: { host: '127.0.0.1', port: lb.port, trust },
       basePath: 'upload',
-      counters: () => {
-        const all = statusFiles.map((f) => JSON.parse(fs.readFileSync(f, 'utf8')) as StatusFile);
-        const sum = (g: (s: StatusFile['counters']) => number) => all.reduce((n, s) => n + g(s.counters), 0);
-        return {
-          at: Math.min(...all.map((s) => Date.parse(s.updatedAt))), heartbeats: sum((c) => c.fleet.heartbeats), notices: sum((c) => c.fleet.notices),
-          ingested: sum((c) => c.ingest.ingested), duplicates: sum((c) => c.ingest.duplicates), quarantined: sum((c) => c.ingest.quarantined),
-          failed: sum((c) => c.ingest.failed), turnedAway: sum((c) => c.ingest.turnedAway), depth: sum((c) => c.ingest.depth),
-          httpsUploads: sum((c) => c.https?.uploads ?? 0), mqttClients: null, mqttRefusedClients: null, mqttRefusedLogins: null,
-        } satisfies PortalCounters;
-      },
+      counters: () => portalCounters(statusFiles),
       lastHeartbeats: async () => {
         const rows = (await this.db!.query(`SELECT id, last_heartbeat_at AS at, last_heartbeat::json->>'time' AS time FROM appliance
           WHERE last_heartbeat_at IS NOT NULL`)).rows as Array<{ id: string; at: string; time: string }>;

@@ -77,13 +77,17 @@ export class Peer {
     return this;
   }
 
+  /** How this server is asked to stop, and how long it is given before SIGKILL. */
+  protected readonly stopSignal: NodeJS.Signals = 'SIGTERM';
+  protected readonly stopGraceMs: number = 3000;
+
   /** Stop the server (and wait for it): the "server down" of the tests. */
   async stop(): Promise<void> {
     const p = this.proc;
     if (!p || this.exited) return;
     const done = new Promise((r) => p.once('exit', r));
-    p.kill('SIGTERM');
-    const t = setTimeout(() => p.kill('SIGKILL'), 3000);
+    p.kill(this.stopSignal);
+    const t = setTimeout(() => p.kill('SIGKILL'), this.stopGraceMs);
     await done;
     clearTimeout(t);
   }
@@ -216,15 +220,8 @@ export class PostgresPeer extends Peer {
     return `postgresql://${PostgresPeer.USER}@127.0.0.1:${this.port}/${database}`;
   }
 
-  override async stop(): Promise<void> {
-    const p = this.proc;
-    if (!p || this.exited) return;
-    const done = new Promise((r) => p.once('exit', r));
-    p.kill('SIGINT');
-    const t = setTimeout(() => p.kill('SIGKILL'), 10_000);
-    await done;
-    clearTimeout(t);
-  }
+  protected override readonly stopSignal: NodeJS.Signals = 'SIGINT';
+  protected override readonly stopGraceMs: number = 10_000;
 }
 
 export async function startPostgres(root: string): Promise<PostgresPeer> {
